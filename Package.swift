@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "stocktake",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "stocktake", targets: ["stocktake"]),
+        .library(name: "StocktakeKit", targets: ["YAML", "Expressions", "PlanData", "Rules", "Reports"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libyaml, the system C library (Debian: libyaml-dev).
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+        .target(name: "YAML", dependencies: ["CYAML"]),
+        .target(name: "Expressions"),
+        .target(name: "PlanData", dependencies: ["YAML", "Expressions"]),
+        .target(name: "Rules", dependencies: ["YAML", "Expressions", "PlanData"]),
+        .target(name: "Reports", dependencies: ["Rules", "PlanData", "Expressions"]),
+        .executableTarget(
+            name: "stocktake",
+            dependencies: [
+                "YAML", "Expressions", "PlanData", "Rules", "Reports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
+        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"]),
+        .testTarget(name: "PlanDataTests", dependencies: ["PlanData"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules"]),
+        .testTarget(name: "CLITests", dependencies: ["stocktake"]),
+    ]
+)

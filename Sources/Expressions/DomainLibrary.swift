@@ -1,0 +1,197 @@
+/// Maps the words plans use for status ("Complete", "Blue", "Confirmed complete") to canonical
+/// states ("complete"). Matching ignores case and surrounding space.
+public struct StatusVocabulary: Sendable {
+    public private(set) var states: [String: [String]] = [:]
+    private var lookup: [String: String] = [:]
+
+    public init() {}
+
+    public init(_ states: [String: [String]]) throws {
+        for (state, words) in states.sorted(by: { $0.key < $1.key }) {
+            try add(state: state, words: words)
+        }
+    }
+
+    public mutating func add(state: String, words: [String]) throws {
+        states[state, default: []].append(contentsOf: words)
+        for word in words + [state] {
+            let key = Self.normalise(word)
+            if let other = lookup[key], other != state {
+                throw StatusConflict(word: word, first: other, second: state)
+            }
+            lookup[key] = state
+        }
+    }
+
+    /// The canonical state of a status text, or nil when the vocabulary does not know it.
+    public func state(of text: String) -> String? {
+        lookup[Self.normalise(text)]
+    }
+
+    static func normalise(_ s: String) -> String {
+        s.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    public struct StatusConflict: Error, CustomStringConvertible {
+        public var word: String, first: String, second: String
+        public var description: String { "status word '\(word)' is listed under both '\(first)' and '\(second)'" }
+    }
+}
+
+/// Functions for plans and casework: dates, working days, statuses and text.
+enum DomainLibrary {
+    static func functions(_ statuses: StatusVocabulary) -> [Function] {
+        [
+            Function("date", [Overload([.string], .date), Overload([.date], .date), Overload([.timestamp], .date)],
+                     summary: "a calendar date from YYYY-MM-DD text (or the UTC day of a timestamp)", .unary { v throws(EvalError) in
+                switch v {
+                case .date: return v
+                case .string(let s):
+                    guard let d = Day(iso: s) else { throw EvalError("cannot read '\(s)' as a date (expected YYYY-MM-DD)") }
+                    return .date(d)
+                case .timestamp(let t):
+                    return .date(Day(number: Int((t.seconds >= 0 ? t.seconds : t.seconds - 86_399) / 86_400)))
+                default: throw EvalError.noOverload("date", [v])
+                }
+            }),
+            dateBinary("days_between", "days from the first date to the second (negative if the second is earlier)") { a, b in
+                Int64(b.number - a.number)
+            },
+            dateBinary("weeks_between", "whole weeks from the first date to the second") { a, b in
+                Int64((b.number - a.number) / 7)
+            },
+            dateBinary("months_between", "whole calendar months from the first date to the second") { a, b in
+                Int64(wholeMonths(from: a, to: b))
+            },
+            Function("working_days_between", [Overload([.date, .date], .int)],
+                     summary: "working days after the first date up to and including the second (England and Wales bank holidays excluded)",
+                     .binary { a, b throws(EvalError) in
+                guard case .date(let x) = a, case .date(let y) = b else { throw EvalError.noOverload("working_days_between", [a, b]) }
+                try checkCovered(x); try checkCovered(y)
+                let (lo, hi, sign) = x <= y ? (x, y, Int64(1)) : (y, x, Int64(-1))
+                var count: Int64 = 0
+                var d = lo.adding(days: 1)
+                while d <= hi {
+                    if BankHolidays.isWorkingDay(d) { count += 1 }
+                    d = d.adding(days: 1)
+                }
+                return .int(sign * count)
+            }),
+            Function("add_working_days", [Overload([.date, .int], .date)],
+                     summary: "the date that many working days later (or earlier, for a negative count)", .binary { a, n throws(EvalError) in
+                guard case .date(var d) = a, case .int(let count) = n else { throw EvalError.noOverload("add_working_days", [a, n]) }
+                let step = count >= 0 ? 1 : -1
+                var left = abs(count)
+                while left > 0 {
+                    d = d.adding(days: step)
+                    try checkCovered(d)
+                    if BankHolidays.isWorkingDay(d) { left -= 1 }
+                }
+                return .date(d)
+            }),
+            Function("add_days", [Overload([.date, .int], .date)], summary: "the date that many calendar days later", .binary { a, n throws(EvalError) in
+                guard case .date(let d) = a, case .int(let k) = n, abs(k) < 3_000_000 else { throw EvalError.noOverload("add_days", [a, n]) }
+                return .date(d.adding(days: Int(k)))
+            }),
+            Function("add_months", [Overload([.date, .int], .date)],
+                     summary: "the same day that many months later, clamped to the month's end (29 Feb + 12 months = 28 Feb)",
+                     .binary { a, n throws(EvalError) in
+                guard case .date(let d) = a, case .int(let k) = n, abs(k) < 100_000 else { throw EvalError.noOverload("add_months", [a, n]) }
+                return .date(d.adding(months: Int(k)))
+            }),
+            Function("days_overdue", [Overload([.date], .int)],
+                     summary: "days since the date as of today, 0 if it is today or later", .contextual { a, args throws(EvalError) in
+                guard args.count == 1, case .date(let due) = args[0] else { throw EvalError.noOverload("days_overdue", args) }
+                return .int(Int64(max(0, a.today.number - due.number)))
+            }),
+            Function("is_blank", [Overload([.dyn], .bool)],
+                     summary: "null, empty or only spaces (text), or empty (list, map)", .unary { v in
+                switch v {
+                case .null: return .bool(true)
+                case .string(let s): return .bool(s.allSatisfy(\.isWhitespace))
+                case .list(let l): return .bool(l.isEmpty)
+                case .map(let m): return .bool(m.count == 0)
+                default: return .bool(false)
+                }
+            }),
+            Function("is_complete", [Overload([.string], .bool), Overload([.null], .bool)],
+                     summary: "the status means 'complete' in the rule set's status vocabulary", .unary { v throws(EvalError) in
+                switch v {
+                case .null: return .bool(false)
+                case .string(let s): return .bool(statuses.state(of: s) == "complete")
+                default: throw EvalError.noOverload("is_complete", [v])
+                }
+            }),
+            Function("status_is", [Overload([.string, .string], .bool), Overload([.null, .string], .bool)],
+                     summary: "the status maps to the named canonical state", .binary { v, state throws(EvalError) in
+                guard case .string(let wanted) = state else { throw EvalError.noOverload("status_is", [v, state]) }
+                switch v {
+                case .null: return .bool(false)
+                case .string(let s): return .bool(statuses.state(of: s) == wanted)
+                default: throw EvalError.noOverload("status_is", [v, state])
+                }
+            }),
+            Function("rag", [Overload([.string], .string), Overload([.null], .string)],
+                     summary: "the canonical state of a status text, or null when the vocabulary does not know it", .unary { v throws(EvalError) in
+                switch v {
+                case .null: return .null
+                case .string(let s): return statuses.state(of: s).map(Value.string) ?? .null
+                default: throw EvalError.noOverload("rag", [v])
+                }
+            }),
+            stringFunction("lower", "text in lower case") { $0.lowercased() },
+            stringFunction("upper", "text in upper case") { $0.uppercased() },
+            stringFunction("trim", "text without leading and trailing white space") {
+                String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+            },
+            Function("split", style: .both, [Overload([.string, .string], .list(.string))],
+                     summary: "the pieces of the text between separators", .binary { s, sep throws(EvalError) in
+                guard case .string(let text) = s, case .string(let separator) = sep, !separator.isEmpty else {
+                    throw EvalError.noOverload("split", [s, sep])
+                }
+                return .list(text.split(separator: separator, omittingEmptySubsequences: false).map { .string(String($0)) })
+            }),
+            Function("matches_any", style: .both, [Overload([.string, .list(.string)], .bool), Overload([.null, .list(.string)], .bool)],
+                     summary: "the text contains a match of any of the regular expressions, ignoring case", .binary { s, list throws(EvalError) in
+                guard case .list(let patterns) = list else { throw EvalError.noOverload("matches_any", [s, list]) }
+                guard case .string(let text) = s else {
+                    if case .null = s { return .bool(false) }
+                    throw EvalError.noOverload("matches_any", [s, list])
+                }
+                for p in patterns {
+                    guard case .string(let pattern) = p else { throw EvalError.noOverload("matches_any", [s, list]) }
+                    if try Regex.compile("(?i)" + pattern).matches(text) { return .bool(true) }
+                }
+                return .bool(false)
+            }),
+        ]
+    }
+
+    private static func checkCovered(_ d: Day) throws(EvalError) {
+        guard BankHolidays.covers(d) else {
+            throw EvalError("\(d) is outside the bank-holiday calendar (\(BankHolidays.firstYear)–\(BankHolidays.lastYear))")
+        }
+    }
+
+    static func wholeMonths(from a: Day, to b: Day) -> Int {
+        let (ay, am, _) = a.civil, (by, bm, _) = b.civil
+        var months = (by - ay) * 12 + (bm - am)
+        if months > 0 && a.adding(months: months) > b { months -= 1 }
+        if months < 0 && a.adding(months: months) < b { months += 1 }
+        return months
+    }
+
+    private static func dateBinary(_ name: String, _ summary: String, _ body: @escaping @Sendable (Day, Day) -> Int64) -> Function {
+        Function(name, [Overload([.date, .date], .int)], summary: summary, .binary { a, b throws(EvalError) in
+            guard case .date(let x) = a, case .date(let y) = b else { throw EvalError.noOverload(name, [a, b]) }
+            return .int(body(x, y))
+        })
+    }
+
+    private static func stringFunction(_ name: String, _ summary: String, _ body: @escaping @Sendable (String) -> String) -> Function {
+        Function(name, style: .both, [Overload([.string], .string)], summary: summary, .unary { v throws(EvalError) in
+            guard case .string(let s) = v else { throw EvalError.noOverload(name, [v]) }
+            return .string(body(s))
+        })
+    }
+}

@@ -1,0 +1,92 @@
+/// One typed signature of a function, used by the checker.
+public struct Overload: Sendable {
+    public var params: [CELType]
+    public var result: CELType
+
+    public init(_ params: [CELType], _ result: CELType) {
+        self.params = params
+        self.result = result
+    }
+}
+
+/// How a function may be called: `f(x, y)`, `x.f(y)`, or both.
+public enum CallStyle: Sendable { case global, receiver, both }
+
+/// A function's implementation. Implementations dispatch on the run-time values themselves,
+/// so the same code serves checked calls and calls on `dyn` values.
+public enum Implementation: Sendable {
+    case unary(@Sendable (Value) throws(EvalError) -> Value)
+    case binary(@Sendable (Value, Value) throws(EvalError) -> Value)
+    case variadic(@Sendable ([Value]) throws(EvalError) -> Value)
+    /// Needs the evaluation context (today's date, the status vocabulary).
+    case contextual(@Sendable (Activation, [Value]) throws(EvalError) -> Value)
+}
+
+public struct Function: Sendable {
+    public var name: String
+    public var style: CallStyle
+    public var overloads: [Overload]
+    public var implementation: Implementation
+    /// One line for `docs/expressions.md` and error hints.
+    public var summary: String
+
+    public init(_ name: String, style: CallStyle = .global, _ overloads: [Overload], summary: String = "",
+                _ implementation: Implementation) {
+        self.name = name
+        self.style = style
+        self.overloads = overloads
+        self.summary = summary
+        self.implementation = implementation
+    }
+
+    /// The overloads whose parameters accept the given argument types.
+    func matching(_ args: [CELType]) -> [Overload] {
+        overloads.filter { o in o.params.count == args.count && zip(o.params, args).allSatisfy { $0.accepts($1) } }
+    }
+}
+
+/// The variables and functions an expression may use, fixed before compilation.
+public struct Environment: Sendable {
+    public private(set) var variables: [String: (type: CELType, slot: Int)] = [:]
+    public private(set) var variableOrder: [String] = []
+    public var functions: [String: Function] = [:]
+    public var statuses: StatusVocabulary
+    /// When false, type errors are left to run time (the conformance suite's `disable_check`).
+    public var checkTypes = true
+
+    public init(statuses: StatusVocabulary = StatusVocabulary()) {
+        self.statuses = statuses
+        for f in StandardLibrary.functions + TimeLibrary.functions + DomainLibrary.functions(statuses) {
+            functions[f.name] = f
+        }
+    }
+
+    /// Declares a variable; returns its slot in `Activation.values`.
+    @discardableResult
+    public mutating func declare(_ name: String, _ type: CELType) -> Int {
+        if let existing = variables[name] {
+            variables[name] = (type, existing.slot)
+            return existing.slot
+        }
+        let slot = variableOrder.count
+        variables[name] = (type, slot)
+        variableOrder.append(name)
+        return slot
+    }
+
+    public mutating func register(_ function: Function) {
+        functions[function.name] = function
+    }
+}
+
+/// What one evaluation sees: the declared variables by slot, comprehension variables, and today.
+public final class Activation {
+    public var values: [Value]
+    var locals: [Value] = []
+    public var today: Day
+
+    public init(values: [Value] = [], today: Day) {
+        self.values = values
+        self.today = today
+    }
+}

@@ -1,0 +1,192 @@
+/// A runtime value of the expression language: CEL's value types plus a calendar `date`.
+public enum Value: Sendable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case uint(UInt64)
+    case double(Double)
+    case string(String)
+    case bytes([UInt8])
+    case list([Value])
+    case map(MapValue)
+    case timestamp(Timestamp)
+    case duration(Duration)
+    /// A calendar day (no time of day), the unit plans and statutory deadlines are written in.
+    case date(Day)
+    case type(String)
+
+    /// The CEL type name, as `type(x)` reports it.
+    public var typeName: String {
+        switch self {
+        case .null: return "null_type"
+        case .bool: return "bool"
+        case .int: return "int"
+        case .uint: return "uint"
+        case .double: return "double"
+        case .string: return "string"
+        case .bytes: return "bytes"
+        case .list: return "list"
+        case .map: return "map"
+        case .timestamp: return "google.protobuf.Timestamp"
+        case .duration: return "google.protobuf.Duration"
+        case .date: return "date"
+        case .type: return "type"
+        }
+    }
+
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+}
+
+/// A map with insertion order kept, so output is deterministic. Keys compare with CEL equality
+/// (`1`, `1u` and `1.0` are the same key); maps here are small, so lookup is linear.
+public struct MapValue: Sendable {
+    public private(set) var keys: [Value] = []
+    public private(set) var values: [Value] = []
+
+    public init() {}
+
+    public var count: Int { keys.count }
+
+    public subscript(key: Value) -> Value? {
+        guard let i = keys.firstIndex(where: { celEquals($0, key) }) else { return nil }
+        return values[i]
+    }
+
+    /// Adds an entry; returns false when the key is already present.
+    @discardableResult
+    public mutating func insert(_ key: Value, _ value: Value) -> Bool {
+        if keys.contains(where: { celEquals($0, key) }) { return false }
+        keys.append(key)
+        values.append(value)
+        return true
+    }
+}
+
+/// A calendar day, counted from 1970-01-01 (proleptic Gregorian calendar).
+public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var number: Int
+
+    public init(number: Int) { self.number = number }
+
+    /// Nil when the fields do not name a real day.
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...12).contains(month), day >= 1, day <= Day.daysIn(month: month, year: year) else { return nil }
+        number = Day.daysFromCivil(year, month, day)
+    }
+
+    /// Parses `YYYY-MM-DD` exactly.
+    public init?(iso text: some StringProtocol) {
+        let u = Array(text.utf8)
+        guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-") else { return nil }
+        func digits(_ r: Range<Int>) -> Int? {
+            var v = 0
+            for i in r {
+                guard u[i] >= 48, u[i] <= 57 else { return nil }
+                v = v * 10 + Int(u[i] - 48)
+            }
+            return v
+        }
+        guard let y = digits(0..<4), let m = digits(5..<7), let d = digits(8..<10) else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
+    public static func < (a: Day, b: Day) -> Bool { a.number < b.number }
+
+    public var civil: (year: Int, month: Int, day: Int) { Day.civilFromDays(number) }
+
+    /// 0 = Monday … 6 = Sunday.
+    public var weekday: Int { ((number % 7) + 7 + 3) % 7 }
+
+    public func adding(days: Int) -> Day { Day(number: number + days) }
+
+    /// The same day of the month `months` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb).
+    public func adding(months: Int) -> Day {
+        let (y, m, d) = civil
+        let total = y * 12 + (m - 1) + months
+        let ny = total >= 0 ? total / 12 : (total - 11) / 12
+        let nm = total - ny * 12 + 1
+        return Day(number: Day.daysFromCivil(ny, nm, min(d, Day.daysIn(month: nm, year: ny))))
+    }
+
+    public var description: String {
+        let (y, m, d) = civil
+        func pad(_ v: Int, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+    }
+
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    // Howard Hinnant's days_from_civil / civil_from_days: exact for every Gregorian date.
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp + (mp < 10 ? 3 : -9)
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+}
+
+/// An instant: seconds since the Unix epoch plus nanoseconds, limited to years 1–9999 as CEL requires.
+public struct Timestamp: Sendable, Hashable, Comparable {
+    public var seconds: Int64
+    public var nanos: Int32
+
+    public static let minSeconds: Int64 = -62_135_596_800     // 0001-01-01T00:00:00Z
+    public static let maxSeconds: Int64 = 253_402_300_799     // 9999-12-31T23:59:59Z
+
+    public init?(seconds: Int64, nanos: Int32 = 0) {
+        guard seconds >= Timestamp.minSeconds, seconds <= Timestamp.maxSeconds, (0..<1_000_000_000).contains(nanos) else { return nil }
+        self.seconds = seconds
+        self.nanos = nanos
+    }
+
+    public static func < (a: Timestamp, b: Timestamp) -> Bool { (a.seconds, a.nanos) < (b.seconds, b.nanos) }
+}
+
+/// A signed span of time, limited to about ±10,000 years as CEL requires.
+public struct Duration: Sendable, Hashable, Comparable {
+    public var seconds: Int64
+    /// Same sign as `seconds` (or zero), |nanos| < 1e9.
+    public var nanos: Int32
+
+    public static let maxSeconds: Int64 = 315_576_000_000
+
+    public init?(seconds: Int64, nanos: Int32 = 0) {
+        var s = seconds, n = Int64(nanos)
+        s += n / 1_000_000_000
+        n %= 1_000_000_000
+        if s > 0 && n < 0 { s -= 1; n += 1_000_000_000 }
+        if s < 0 && n > 0 { s += 1; n -= 1_000_000_000 }
+        guard abs(s) <= Duration.maxSeconds else { return nil }
+        self.seconds = s
+        self.nanos = Int32(n)
+    }
+
+    public static func < (a: Duration, b: Duration) -> Bool { (a.seconds, a.nanos) < (b.seconds, b.nanos) }
+}

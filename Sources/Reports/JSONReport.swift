@@ -1,0 +1,48 @@
+import PlanData
+import Rules
+
+/// The versioned JSON report (docs/json-output.md). Bump `schemaVersion` on any incompatible change.
+public enum JSONReport {
+    public static let schemaVersion = 1
+
+    public static func render(_ result: CheckResult, toolVersion: String) -> String {
+        let bySeverity: [(String, JSON)] = Severity.allCases.reversed().filter { $0 != .off }.map { ($0.rawValue, .int(result.count($0))) }
+        let summary: JSON = .object([
+            ("records", .int(result.records)),
+            ("rules", .int(result.stats.count)),
+            ("findings", .int(result.findings.count)),
+            ("by_severity", .object(bySeverity)),
+            ("evaluation_errors", .int(result.findings.filter(\.evaluationError).count)),
+        ])
+        let doc: JSON = .object([
+            ("version", .int(schemaVersion)),
+            ("tool", .object([("name", .string("stocktake")), ("version", .string(toolVersion))])),
+            ("as_of", .string(result.asOf.description)),
+            ("plan", .object([("file", .string(result.planFile)), ("name", result.planName.map(JSON.string) ?? .null)])),
+            ("ruleset", .object([("name", .string(result.ruleSet)), ("version", .string(result.ruleSetVersion))])),
+            ("summary", summary),
+            ("findings", .array(result.findings.map(finding))),
+        ])
+        return doc.serialized() + "\n"
+    }
+
+    static func finding(_ f: Finding) -> JSON {
+        var source: [(String, JSON)] = [("file", .string(f.source.file)), ("line", .int(f.source.line))]
+        if let c = f.source.column { source.append(("column", .int(c))) }
+        return .object([
+            ("rule", .string(f.rule)),
+            ("title", .string(f.title)),
+            ("severity", .string(f.severity.rawValue)),
+            ("statutory", .bool(f.statutory)),
+            ("ref", .string(f.ref)),
+            ("priority", .int(f.priority)),
+            ("message", .string(f.message)),
+            ("owners", .array(f.owners.map(JSON.string))),
+            ("escalate_to", .array(f.escalateTo.map(JSON.string))),
+            ("source", .object(source)),
+            ("values", .object(f.values.map { ($0.name, JSON($0.value)) })),
+            ("evaluation_error", .bool(f.evaluationError)),
+            ("fingerprint", .string(f.fingerprint)),
+        ])
+    }
+}

@@ -1,0 +1,43 @@
+import Rules
+
+/// The human-readable escalation list: a headline, then findings grouped by severity,
+/// most urgent first. Colour only when asked (the CLI decides from the TTY and NO_COLOR).
+public enum TextReport {
+    public static func render(_ result: CheckResult, color: Bool) -> String {
+        func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+        let plan = result.planName.map { "\($0) (\(result.planFile))" } ?? result.planFile
+        var out = "\(plan): \(result.records) record\(result.records == 1 ? "" : "s") checked against "
+            + "\(result.ruleSet) v\(result.ruleSetVersion) as of \(result.asOf)\n"
+        let counts = Severity.allCases.reversed().filter { $0 != .off && result.count($0) > 0 }
+            .map { "\(result.count($0)) \($0.rawValue)" }
+        if result.findings.isEmpty {
+            out += paint("No findings.", "32") + "\n"
+            return out
+        }
+        out += "\(result.findings.count) finding\(result.findings.count == 1 ? "" : "s"): \(counts.joined(separator: ", "))\n"
+        for level in Severity.allCases.reversed() where level != .off {
+            let group = result.findings.filter { $0.severity == level }
+            guard !group.isEmpty else { continue }
+            out += "\n" + paint("\(level.rawValue.uppercased()) (\(group.count))", colorCode(level)) + "\n"
+            for f in group {
+                out += "  " + paint(f.ref, "1") + "  \(f.rule)\(f.statutory ? " [statutory]" : "")\n"
+                out += "      \(f.message)\n"
+                var details: [String] = []
+                if !f.owners.isEmpty { details.append("owner: \(f.owners.joined(separator: ", "))") }
+                if !f.escalateTo.isEmpty { details.append("escalate to: \(f.escalateTo.joined(separator: " → "))") }
+                details.append(f.source.description)
+                out += "      " + paint(details.joined(separator: " · "), "2") + "\n"
+            }
+        }
+        return out
+    }
+
+    private static func colorCode(_ s: Severity) -> String {
+        switch s {
+        case .critical: return "1;35"
+        case .error: return "1;31"
+        case .warning: return "1;33"
+        default: return "1;36"
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Expressions
+import PlanData
+
+/// Runs a rule set's rules over a stream of records of one collection. Memory grows with the
+/// findings, not with the input: records are checked as they are read and then dropped.
+public struct Engine {
+    public let ruleSet: RuleSet
+    public let schema: CollectionSchema
+    public let asOf: Day
+    private let rules: [Rule]
+    private let activation: Activation
+    private var findings: [Finding] = []
+    private var stats: [RuleStats]
+    private(set) var records = 0
+
+    public init(ruleSet: RuleSet, collection: String, asOf: Day, only: Set<String>? = nil) {
+        self.ruleSet = ruleSet
+        self.schema = ruleSet.collections[collection] ?? .actions
+        self.asOf = asOf
+        rules = ruleSet.rules.filter { $0.appliesTo == collection && $0.maxLevel != .off && (only?.contains($0.id) ?? true) }
+        activation = Activation(today: asOf)
+        stats = rules.map { RuleStats(rule: $0.id) }
+    }
+
+    public var ruleCount: Int { rules.count }
+
+    public mutating func check(_ record: Record) {
+        records += 1
+        activation.values = record.values
+        for (i, rule) in rules.enumerated() {
+            stats[i].examined += 1
+            if let finding = Engine.evaluate(rule, record, activation, schema) {
+                stats[i].flagged += 1
+                if finding.evaluationError { stats[i].errors += 1 }
+                findings.append(finding)
+            }
+        }
+    }
+
+    /// The findings in priority order: severity, then priority, then ref.
+    public func result(planFile: String, planName: String?) -> CheckResult {
+        let sorted = findings.sorted { a, b in
+            if a.severity != b.severity { return a.severity > b.severity }
+            if a.priority != b.priority { return a.priority > b.priority }
+            if a.ref != b.ref { return naturalLess(a.ref, b.ref) }
+            if a.rule != b.rule { return a.rule < b.rule }
+            return a.source.line < b.source.line
+        }
+        return CheckResult(asOf: asOf, ruleSet: ruleSet.name, ruleSetVersion: ruleSet.version, planFile: planFile,
+                           planName: planName, records: records, findings: sorted, stats: stats)
+    }
+
+    /// One rule on one record, with `activation` already holding the record's values.
+    static func evaluate(_ rule: Rule, _ record: Record, _ activation: Activation, _ schema: CollectionSchema) -> Finding? {
+        let fired: Bool
+        do {
+            guard case .bool(let b) = try rule.condition.evaluate(activation) else {
+                return failure(rule, record, schema, activation, "condition did not give true or false")
+            }
+            fired = b
+        } catch {
+            return failure(rule, record, schema, activation, error.message)
+        }
+        guard fired else { return nil }
+        var level: Severity?
+        for grade in rule.severity {
+            guard let condition = grade.condition else { level = grade.level; break }
+            do {
+                if case .bool(true) = try condition.evaluate(activation) { level = grade.level; break }
+            } catch {
+                return failure(rule, record, schema, activation, "severity: \(error.message)")
+            }
+        }
+        guard let level, level != .off else { return nil }
+        var extra = 0
+        if let p = rule.priority, case .int(let v)? = try? p.evaluate(activation) {
+            extra = Int(max(0, min(49_999, v)))
+        }
+        return makeFinding(rule, record, schema, activation, level: level, message: rule.message.render(activation),
+                           priority: level.rankWeight + (rule.statutory ? 50_000 : 0) + extra, error: false)
+    }
+
+    private static func failure(_ rule: Rule, _ record: Record, _ schema: CollectionSchema, _ activation: Activation,
+                                _ why: String) -> Finding {
+        makeFinding(rule, record, schema, activation, level: .error,
+                    message: "could not evaluate rule '\(rule.id)' for this record: \(why)",
+                    priority: Severity.error.rankWeight, error: true)
+    }
+
+    private static func makeFinding(_ rule: Rule, _ record: Record, _ schema: CollectionSchema, _ activation: Activation,
+                                    level: Severity, message: String, priority: Int, error: Bool) -> Finding {
+        let key = schema.slot(of: schema.key).map { record.values[$0] } ?? .null
+        let ref = key.isNull ? "line \(record.source.line)" : Template.display(key)
+        // Without a key, identity falls back to the record's content, which survives reordering.
+        let identity = key.isNull ? record.values.map(Template.display).joined(separator: "\u{1E}") : ref
+        var owners: [String] = []
+        if let field = schema.ownerField, let slot = schema.slot(of: field) {
+            switch record.values[slot] {
+            case .list(let items): owners = items.map(Template.display)
+            case .string(let s): owners = [s]
+            default: break
+            }
+        }
+        let values = rule.condition.references.compactMap { name in
+            schema.slot(of: name).map { (name: name, value: activation.values[$0]) }
+        }
+        return Finding(rule: rule.id, title: rule.title, severity: level, statutory: rule.statutory, ref: ref,
+                       message: message, owners: owners, escalateTo: rule.escalateTo, source: record.source,
+                       values: values, priority: priority,
+                       fingerprint: Fingerprint.of([rule.id, schema.name, identity]), evaluationError: error)
+    }
+}
+
+extension Severity {
+    /// Keeps priorities of different severities apart: severity always orders first.
+    var rankWeight: Int { rank * 100_000 }
+}

@@ -1,0 +1,383 @@
+import Foundation
+import Expressions
+import PlanData
+import YAML
+
+/// Reads rule files strictly: every unknown key, missing field, bad severity and expression error
+/// is collected as a positioned diagnostic, and loading fails only after all were found.
+public enum RuleSetLoader {
+    /// Loads one or more rule files; later files (and files after those they extend) override
+    /// earlier rules with the same id.
+    public static func load(paths: [String]) throws(RuleSetError) -> RuleSet {
+        var loader = Loader()
+        for path in paths { loader.readFile(path, extendedFrom: nil) }
+        let set = loader.build()
+        if !loader.diagnostics.isEmpty {
+            throw RuleSetError(diagnostics: loader.diagnostics)
+        }
+        return set
+    }
+}
+
+private struct SourceFile {
+    var path: String
+    var lines: [Substring]
+}
+
+private struct RawRule {
+    var id: String
+    var node: Node
+    var file: SourceFile
+}
+
+private struct Loader {
+    var diagnostics: [Diagnostic] = []
+    private var reading: [String] = []
+    private var read: Set<String> = []
+    private var rawRules: [RawRule] = []
+    private var name: String?
+    private var version = "1"
+    private var description: String?
+    private var files: [String] = []
+    private var statusNodes: [(state: String, words: [String], file: SourceFile, node: Node)] = []
+    private var collectionNodes: [(name: String, node: Node, file: SourceFile)] = []
+
+    static let topKeys = ["ruleset", "version", "description", "extends", "statuses", "collections", "rules"]
+    static let ruleKeys = ["id", "title", "applies-to", "when", "severity", "escalate-to", "message", "rationale",
+                           "cite", "statutory", "priority", "examples", "tags"]
+
+    mutating func report(_ file: SourceFile, _ mark: Mark, _ message: String) {
+        diagnostics.append(Diagnostic(file: file.path, line: mark.line, column: mark.column, message))
+    }
+
+    // MARK: reading files
+
+    mutating func readFile(_ path: String, extendedFrom: (SourceFile, Node)?) {
+        let key = URL(fileURLWithPath: path).standardizedFileURL.path
+        if reading.contains(key) {
+            if let (file, node) = extendedFrom { report(file, node.mark, "'extends' makes a cycle back to \(path)") }
+            return
+        }
+        if read.contains(key) { return }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+              let data = FileManager.default.contents(atPath: path) else {
+            let why = isDirectory.boolValue ? "is a directory, not a rule file" : "no such file"
+            if let (file, node) = extendedFrom {
+                report(file, node.mark, "cannot extend \(path): \(why)")
+            } else {
+                diagnostics.append(Diagnostic(file: path, line: 1, column: 1, why))
+            }
+            return
+        }
+        reading.append(key)
+        defer { reading.removeLast(); read.insert(key) }
+        let file = SourceFile(path: path, lines: String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false))
+        let root: Node
+        do {
+            guard let node = try YAMLParser.parse([UInt8](data)) else {
+                diagnostics.append(Diagnostic(file: path, line: 1, column: 1, "rule file is empty"))
+                return
+            }
+            root = node
+        } catch let e as YAMLError {
+            report(file, e.mark, e.message)
+            return
+        } catch {
+            diagnostics.append(Diagnostic(file: path, line: 1, column: 1, "\(error)"))
+            return
+        }
+        guard let pairs = root.mapping else {
+            report(file, root.mark, "a rule file must be a mapping with 'ruleset:' and 'rules:', not \(root.kindName)")
+            return
+        }
+        files.append(path)
+        checkKeys(pairs, allowed: Self.topKeys, in: file)
+        if let ext = root["extends"] {
+            for item in ext.sequence ?? [ext] {
+                guard let relative = item.scalar, !item.isNull else { report(file, item.mark, "'extends' takes file names"); continue }
+                let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+                readFile(relative.hasPrefix("/") ? relative : base.appendingPathComponent(relative).path, extendedFrom: (file, item))
+            }
+        }
+        if extendedFrom == nil || name == nil {
+            if let n = root["ruleset"] { name = scalar(n, "ruleset", file) } else if extendedFrom == nil {
+                report(file, root.mark, "missing 'ruleset:' (the rule set's name)")
+            }
+            if let v = root["version"] { version = scalar(v, "version", file) ?? version }
+            if let d = root["description"] { description = scalar(d, "description", file) }
+        }
+        if let statuses = root["statuses"] {
+            if let pairs = statuses.mapping {
+                for pair in pairs {
+                    guard let state = pair.key.scalar else { continue }
+                    let words = (pair.value.sequence ?? [pair.value]).compactMap { node -> String? in
+                        guard let s = node.scalar, !node.isNull else { report(file, node.mark, "status words must be text"); return nil }
+                        return s
+                    }
+                    statusNodes.append((state, words, file, pair.key))
+                }
+            } else {
+                report(file, statuses.mark, "'statuses' must map each state to a list of words")
+            }
+        }
+        if let collections = root["collections"] {
+            for pair in collections.mapping ?? [] {
+                if let n = pair.key.scalar { collectionNodes.append((n, pair.value, file)) }
+            }
+            if collections.mapping == nil { report(file, collections.mark, "'collections' must be a mapping of name: {key, fields}") }
+        }
+        if let rules = root["rules"] {
+            guard let items = rules.sequence else {
+                report(file, rules.mark, "'rules' must be a list")
+                return
+            }
+            var seenHere: [String: Mark] = [:]
+            for item in items {
+                guard item.mapping != nil else { report(file, item.mark, "each rule must be a mapping"); continue }
+                guard let idNode = item["id"], let id = idNode.scalar, !idNode.isNull else {
+                    report(file, item.mark, "rule without an 'id'")
+                    continue
+                }
+                if id.range(of: "^[a-z0-9][a-z0-9-]*$", options: .regularExpression) == nil {
+                    report(file, idNode.mark, "rule id '\(id)' must be lower-case letters, digits and '-'")
+                }
+                if let first = seenHere[id] {
+                    report(file, idNode.mark, "duplicate rule id '\(id)' (first at line \(first.line)); to replace a rule, put the new one in a file that extends this one")
+                    continue
+                }
+                seenHere[id] = idNode.mark
+                if let i = rawRules.firstIndex(where: { $0.id == id }) {
+                    rawRules[i] = RawRule(id: id, node: item, file: file)
+                } else {
+                    rawRules.append(RawRule(id: id, node: item, file: file))
+                }
+            }
+        }
+    }
+
+    private mutating func checkKeys(_ pairs: [Node.Pair], allowed: [String], in file: SourceFile) {
+        for pair in pairs {
+            guard let key = pair.key.scalar else { report(file, pair.key.mark, "keys must be text"); continue }
+            if !allowed.contains(key) {
+                report(file, pair.key.mark, "unknown key '\(key)'" + Suggest.hint(for: key, among: allowed))
+            }
+        }
+    }
+
+    private mutating func scalar(_ node: Node, _ key: String, _ file: SourceFile) -> String? {
+        guard let s = node.scalar, !node.isNull else {
+            report(file, node.mark, "'\(key)' must be text, not \(node.kindName)")
+            return nil
+        }
+        return s
+    }
+
+    // MARK: building
+
+    mutating func build() -> RuleSet {
+        var statuses = StatusVocabulary()
+        for entry in statusNodes {
+            do { try statuses.add(state: entry.state, words: entry.words) } catch {
+                report(entry.file, entry.node.mark, "\(error)")
+            }
+        }
+        var collections = ["actions": CollectionSchema.actions]
+        for (name, node, file) in collectionNodes {
+            if let schema = buildCollection(name, node, file, existing: collections[name]) { collections[name] = schema }
+        }
+        var set = RuleSet(name: name ?? "unnamed", version: version, description: description, files: files,
+                          statuses: statuses, collections: collections, rules: [])
+        for raw in rawRules {
+            if let rule = buildRule(raw, set) { set.rules.append(rule) }
+        }
+        return set
+    }
+
+    private mutating func buildCollection(_ name: String, _ node: Node, _ file: SourceFile, existing: CollectionSchema?) -> CollectionSchema? {
+        guard let pairs = node.mapping else { report(file, node.mark, "collection '\(name)' must be a mapping"); return nil }
+        checkKeys(pairs, allowed: ["key", "owner", "fields"], in: file)
+        var schema = existing ?? CollectionSchema(name: name, key: "", fields: [])
+        if let key = node["key"] { schema.key = scalar(key, "key", file) ?? schema.key }
+        if let owner = node["owner"] { schema.ownerField = scalar(owner, "owner", file) }
+        for pair in node["fields"]?.mapping ?? [] {
+            guard let fieldName = pair.key.scalar else { continue }
+            var typeNode = pair.value
+            var aliases: [String] = []
+            if pair.value.mapping != nil {
+                checkKeys(pair.value.mapping!, allowed: ["type", "aliases"], in: file)
+                typeNode = pair.value["type"] ?? pair.value
+                aliases = (pair.value["aliases"]?.sequence ?? []).compactMap(\.scalar)
+            }
+            guard let text = typeNode.scalar, let type = CELType(parsing: text) else {
+                report(file, typeNode.mark, "field '\(fieldName)' needs a type: string, int, double, bool, date or list(string)")
+                continue
+            }
+            schema.add(FieldSpec(fieldName, type, aliases: aliases))
+        }
+        if schema.key.isEmpty { report(file, node.mark, "collection '\(name)' needs 'key:' (the field that identifies a record)") }
+        for f in [schema.key, schema.ownerField].compactMap({ $0 }) where !f.isEmpty && schema.slot(of: f) == nil {
+            report(file, node.mark, "collection '\(name)' names field '\(f)', which is not among its fields")
+        }
+        return schema
+    }
+
+    private mutating func buildRule(_ raw: RawRule, _ set: RuleSet) -> Rule? {
+        let node = raw.node, file = raw.file
+        let before = diagnostics.count
+        checkKeys(node.mapping ?? [], allowed: Self.ruleKeys, in: file)
+        func required(_ key: String) -> Node? {
+            guard let v = node[key], !v.isNull else {
+                report(file, node.mark, "rule '\(raw.id)' is missing '\(key)'")
+                return nil
+            }
+            return v
+        }
+        let title = required("title").flatMap { scalar($0, "title", file) }
+        let appliesTo = node["applies-to"].flatMap { scalar($0, "applies-to", file) } ?? "actions"
+        guard let env = set.environment(for: appliesTo) else {
+            report(file, node["applies-to"]?.mark ?? node.mark,
+                   "unknown collection '\(appliesTo)'" + Suggest.hint(for: appliesTo, among: set.collections.keys)
+                   + "; declare it under 'collections:'")
+            return nil
+        }
+        let condition = required("when").flatMap { compile($0, env, file, expecting: .bool) }
+        let message = required("message").flatMap { template($0, env, file) }
+        let severity = grades(node["severity"], env, file)
+        var escalateTo: [String] = []
+        if let e = node["escalate-to"] {
+            for item in e.sequence ?? [e] {
+                if let s = scalar(item, "escalate-to", file) { escalateTo.append(s) }
+            }
+        }
+        var statutory = false
+        if let s = node["statutory"] {
+            switch s.scalar {
+            case "true": statutory = true
+            case "false": statutory = false
+            default: report(file, s.mark, "'statutory' must be true or false")
+            }
+        }
+        let priority = node["priority"].flatMap { compile($0, env, file, expecting: .int) }
+        let schema = set.collections[appliesTo]!
+        let examples = (node["examples"]?.sequence ?? []).compactMap { example($0, schema, file) }
+        if let e = node["examples"], e.sequence == nil { report(file, e.mark, "'examples' must be a list") }
+        guard diagnostics.count == before, let title, let condition, let message, let severity else { return nil }
+        return Rule(id: raw.id, title: title, appliesTo: appliesTo, condition: condition, severity: severity,
+                    escalateTo: escalateTo, message: message,
+                    rationale: node["rationale"]?.scalar, cite: node["cite"]?.scalar,
+                    statutory: statutory, priority: priority, examples: examples, file: file.path, mark: node.mark)
+    }
+
+    private mutating func grades(_ node: Node?, _ env: Environment, _ file: SourceFile) -> [Rule.Grade]? {
+        guard let node, !node.isNull else { return [Rule.Grade(condition: nil, level: .error)] }
+        func level(_ n: Node) -> Severity? {
+            guard let s = n.scalar, let level = Severity(rawValue: s) else {
+                let word = n.scalar ?? n.kindName
+                report(file, n.mark, "severity '\(word)' is not one of off, info, warning, error, critical"
+                       + Suggest.hint(for: word, among: Severity.allCases.map(\.rawValue)))
+                return nil
+            }
+            return level
+        }
+        if node.scalar != nil { return level(node).map { [Rule.Grade(condition: nil, level: $0)] } }
+        guard let items = node.sequence, !items.isEmpty else {
+            report(file, node.mark, "'severity' must be a level or a list of {when, level}")
+            return nil
+        }
+        var out: [Rule.Grade] = []
+        var ok = true
+        for (i, item) in items.enumerated() {
+            guard let pairs = item.mapping else { report(file, item.mark, "each severity grade must be {when: …, level: …}"); ok = false; continue }
+            checkKeys(pairs, allowed: ["when", "level"], in: file)
+            let condition = item["when"].flatMap { compile($0, env, file, expecting: .bool) }
+            if item["when"] != nil && condition == nil { ok = false }
+            if item["when"] == nil && i < items.count - 1 {
+                report(file, item.mark, "a grade without 'when' always matches, so the grades after it never apply")
+            }
+            guard let l = item["level"] else { report(file, item.mark, "severity grade without 'level'"); ok = false; continue }
+            guard let lv = level(l) else { ok = false; continue }
+            out.append(Rule.Grade(condition: condition, level: lv))
+        }
+        return ok ? out : nil
+    }
+
+    private mutating func example(_ node: Node, _ schema: CollectionSchema, _ file: SourceFile) -> Rule.Example? {
+        guard let pairs = node.mapping else { report(file, node.mark, "each example must be a mapping"); return nil }
+        checkKeys(pairs, allowed: ["record", "as-of", "expect"], in: file)
+        guard let recordNode = node["record"] else { report(file, node.mark, "example without 'record'"); return nil }
+        let record: Record
+        do {
+            record = try PlanLoader(schema: schema).record(from: recordNode, path: file.path)
+        } catch let e as PlanError {
+            diagnostics.append(Diagnostic(file: file.path, line: e.line ?? recordNode.mark.line, column: e.column ?? 1, e.message))
+            return nil
+        } catch {
+            report(file, recordNode.mark, "\(error)")
+            return nil
+        }
+        guard let asOfNode = node["as-of"], let text = asOfNode.scalar, let asOf = Day(iso: text) else {
+            report(file, node["as-of"]?.mark ?? node.mark, "example needs 'as-of: YYYY-MM-DD'")
+            return nil
+        }
+        guard let expect = node["expect"] else { report(file, node.mark, "example needs 'expect: none' or 'expect: {level: …}'"); return nil }
+        if expect.scalar == "none" {
+            return Rule.Example(record: record, asOf: asOf, expectedLevel: nil, mark: node.mark)
+        }
+        guard let ep = expect.mapping else { report(file, expect.mark, "'expect' must be 'none' or {level: …, message: …}"); return nil }
+        checkKeys(ep, allowed: ["level", "message"], in: file)
+        guard let l = expect["level"]?.scalar, let level = Severity(rawValue: l), level != .off else {
+            report(file, expect.mark, "'expect' needs a level: info, warning, error or critical")
+            return nil
+        }
+        return Rule.Example(record: record, asOf: asOf, expectedLevel: level, expectedMessage: expect["message"]?.scalar, mark: node.mark)
+    }
+
+    // MARK: expressions
+
+    private mutating func compile(_ node: Node, _ env: Environment, _ file: SourceFile, expecting: CELType) -> Program? {
+        guard let source = node.scalar, !node.isNull else {
+            report(file, node.mark, "expected an expression, not \(node.kindName)")
+            return nil
+        }
+        do {
+            let program = try Compiler.compile(source, in: env)
+            if !expecting.accepts(program.type) && !(expecting == .int && program.type.isNumeric) {
+                report(file, node.mark, "this expression gives \(program.type), but \(expecting) is needed here")
+                return nil
+            }
+            return program
+        } catch {
+            report(file, position(of: error.position, in: node, file), error.message)
+            return nil
+        }
+    }
+
+    private mutating func template(_ node: Node, _ env: Environment, _ file: SourceFile) -> Template? {
+        guard let source = node.scalar else { report(file, node.mark, "'message' must be text"); return nil }
+        do {
+            return try Template(source, in: env)
+        } catch {
+            report(file, position(of: error.position, in: node, file), error.message)
+            return nil
+        }
+    }
+
+    /// Maps a character offset inside a scalar's text back to the file's line and column.
+    private func position(of offset: Int, in node: Node, _ file: SourceFile) -> Mark {
+        let text = Array(node.scalar ?? "")
+        switch node.style {
+        case .literal?, .folded?:
+            let before = text.prefix(offset)
+            let lineIndex = before.filter { $0 == "\n" }.count
+            let column = before.count - ((before.lastIndex(of: "\n").map { $0 + 1 }) ?? 0)
+            let sourceLine = node.mark.line + lineIndex      // block text starts on the next line (1-based index)
+            let indent = sourceLine < file.lines.count ? file.lines[sourceLine].prefix(while: { $0 == " " }).count : 0
+            return Mark(line: sourceLine + 1, column: indent + column + 1)
+        case .singleQuoted?, .doubleQuoted?:
+            return Mark(line: node.mark.line, column: node.mark.column + 1 + offset)
+        default:
+            return Mark(line: node.mark.line, column: node.mark.column + offset)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Expressions
+
+/// A message with `{expression}` holes: `"{ref} was due {due} ({days_overdue(due)} days ago)"`.
+/// `{{` and `}}` stand for literal braces.
+public struct Template: Sendable {
+    enum Part: Sendable {
+        case text(String)
+        case value(Program)
+    }
+
+    let parts: [Part]
+    public let source: String
+
+    /// Compiles every hole; errors carry the character offset within the whole template.
+    public init(_ source: String, in env: Environment) throws(ExpressionError) {
+        self.source = source
+        var parts: [Part] = []
+        let chars = Array(source)
+        var text = ""
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c == "{", i + 1 < chars.count, chars[i + 1] == "{" { text.append("{"); i += 2; continue }
+            if c == "}", i + 1 < chars.count, chars[i + 1] == "}" { text.append("}"); i += 2; continue }
+            if c == "}" { throw ExpressionError("unmatched '}' in message (write '}}' for a brace)", at: i) }
+            guard c == "{" else { text.append(c); i += 1; continue }
+            guard let close = chars[(i + 1)...].firstIndex(of: "}") else {
+                throw ExpressionError("'{' is never closed in message (write '{{' for a brace)", at: i)
+            }
+            if !text.isEmpty { parts.append(.text(text)); text = "" }
+            let inner = String(chars[(i + 1)..<close])
+            do {
+                parts.append(.value(try Compiler.compile(inner, in: env)))
+            } catch {
+                throw ExpressionError(error.message, at: error.position + i + 1)
+            }
+            i = close + 1
+        }
+        if !text.isEmpty { parts.append(.text(text)) }
+        self.parts = parts
+    }
+
+    public func render(_ activation: Activation) -> String {
+        var out = ""
+        for part in parts {
+            switch part {
+            case .text(let t): out += t
+            case .value(let p):
+                do {
+                    out += Template.display(try p.evaluate(activation))
+                } catch {
+                    out += "«\(error.message)»"
+                }
+            }
+        }
+        return out
+    }
+
+    /// How a value reads in a message: dates as YYYY-MM-DD, lists joined, null as "none".
+    public static func display(_ v: Value) -> String {
+        switch v {
+        case .null: return "none"
+        case .string(let s): return s
+        case .list(let items): return items.map(display).joined(separator: ", ")
+        default: return v.stringValue ?? v.typeName
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import PlanData
+import Reports
+import Rules
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a plan against rule sets and print the prioritised escalation list.",
+        discussion: """
+        Formats: text (default), json. Write a format to a file with FORMAT:PATH, and repeat
+        --format for several outputs in one run:  --format json:report.json --format text
+
+        Exits 1 when there are findings at or above --fail-on (default: error); see 'stocktake --help'.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The plan: YAML, JSON, CSV or TSV.", valueName: "plan"))
+    var plan: String
+
+    @OptionGroup var ruleOptions: RuleOptions
+    @OptionGroup var asOf: AsOfOption
+
+    @Option(name: .customLong("format"), help: ArgumentHelp("Output format, optionally with :PATH (repeatable): text, json.", valueName: "format[:path]"))
+    var formats: [String] = []
+
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a finding is at or above this level: info, warning, error, critical, or never.", valueName: "level"))
+    var failOn = "error"
+
+    @Option(name: .customLong("input-format"), help: ArgumentHelp("Read the plan as this format instead of guessing from its name: yaml, json, csv, tsv.", valueName: "format"))
+    var inputFormat: PlanFormat?
+
+    @Option(help: ArgumentHelp("Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never.", valueName: "when"))
+    var color = "auto"
+
+    @Flag(help: "Print, per rule, how many records it examined and flagged (on stderr).")
+    var stats = false
+
+    func validate() throws {
+        if ruleOptions.rules.isEmpty { throw ValidationError("give at least one rule file with --rules FILE") }
+        if failOn != "never" && Severity(rawValue: failOn) == nil || failOn == "off" {
+            throw ValidationError("--fail-on must be info, warning, error, critical or never, not '\(failOn)'")
+        }
+        for f in formats { _ = try OutputTarget(f) }
+        guard ["auto", "always", "never"].contains(color) else { throw ValidationError("--color must be auto, always or never") }
+    }
+
+    func run() throws {
+        let day = try asOf.day()
+        let ruleSet = try ruleOptions.load()
+        let collection = try ruleOptions.collectionName(for: ruleSet)
+        var engine = Engine(ruleSet: ruleSet, collection: collection, asOf: day)
+        let loader = PlanLoader(schema: engine.schema)
+        let loaded = try loadingPlan {
+            try loader.read(path: plan, format: inputFormat) { engine.check($0) }
+        }
+        let result = engine.result(planFile: loaded.file, planName: loaded.name)
+
+        let targets = try (formats.isEmpty ? ["text"] : formats).map(OutputTarget.init)
+        for target in targets {
+            let useColor = target.path == nil && (color == "always" || (color == "auto" && Terminal.wantsColor))
+            let text: String
+            switch target.format {
+            case "json": text = JSONReport.render(result, toolVersion: Stocktake.version)
+            default: text = TextReport.render(result, color: useColor)
+            }
+            if let path = target.path { try Output.write(text, to: path) } else { Output.standardOutput(text) }
+        }
+        if stats {
+            var lines = "rule\texamined\tflagged\terrors\n"
+            for s in result.stats { lines += "\(s.rule)\t\(s.examined)\t\(s.flagged)\t\(s.errors)\n" }
+            Output.error(lines)
+        }
+        if failOn != "never", let level = Severity(rawValue: failOn), result.count(atOrAbove: level) > 0 {
+            throw ExitCode(Outcome.findings.rawValue)
+        }
+    }
+}
+
+/// One `--format` value: `json`, or `json:out/report.json`.
+struct OutputTarget {
+    static let formats = ["text", "json"]
+    var format: String
+    var path: String?
+
+    init(_ spec: String) throws {
+        let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+        format = parts.first ?? ""
+        path = parts.count > 1 ? parts[1] : nil
+        guard Self.formats.contains(format) else {
+            throw ValidationError("unknown format '\(format)'; choose from \(Self.formats.joined(separator: ", "))")
+        }
+        if path?.isEmpty == true { throw ValidationError("--format \(format): needs a file name after ':'") }
+    }
+}
+
+enum Terminal {
+    static var wantsColor: Bool {
+        let env = ProcessInfo.processInfo.environment
+        return isatty(STDOUT_FILENO) == 1 && env["NO_COLOR"].map(\.isEmpty) ?? true && env["TERM"] != "dumb"
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Expressions
+import Foundation
+import PlanData
+import Rules
+
+/// `--as-of YYYY-MM-DD`: pins "today" so runs are reproducible.
+struct AsOfOption: ParsableArguments {
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("The date to check as of (YYYY-MM-DD); default: today's local date.", valueName: "date"))
+    var asOf: String?
+
+    func day() throws -> Day {
+        guard let asOf else {
+            let c = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+            return Day(year: c.year!, month: c.month!, day: c.day!)!
+        }
+        guard let d = Day(iso: asOf) else {
+            throw ValidationError("--as-of '\(asOf)' is not a date; use YYYY-MM-DD")
+        }
+        return d
+    }
+}
+
+/// `--rules FILE` (repeatable) and the collection to check.
+struct RuleOptions: ParsableArguments {
+    @Option(name: .customLong("rules"), help: ArgumentHelp("A rule file; repeat to combine (later files override rules with the same id).", valueName: "file"))
+    var rules: [String] = []
+
+    @Option(help: ArgumentHelp("The collection the plan's records belong to (default: the one the rules apply to, else 'actions').", valueName: "name"))
+    var collection: String?
+
+    func load() throws -> RuleSet {
+        do {
+            return try RuleSetLoader.load(paths: rules)
+        } catch {
+            throw Failure(error.description, .invalidRules)
+        }
+    }
+
+    func collectionName(for set: RuleSet) throws -> String {
+        if let collection {
+            guard set.collections[collection] != nil else {
+                throw ValidationError("unknown collection '\(collection)'" + Suggest.hint(for: collection, among: set.collections.keys))
+            }
+            return collection
+        }
+        let used = Set(set.rules.map(\.appliesTo))
+        return used.count == 1 ? used.first! : "actions"
+    }
+}
+
+extension PlanFormat: ExpressibleByArgument {}
+
+/// Reads a plan, mapping data errors to exit code 4.
+func loadingPlan<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as PlanError {
+        throw Failure(e.description, .invalidPlan)
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Rules
+
+struct RulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "Validate, list and test rule sets.",
+        subcommands: [Validate.self, List.self, Test.self]
+    )
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check rule files and report every problem as file:line:column (exit 3 if any)."
+        )
+
+        @Argument(help: ArgumentHelp("Rule files to check.", valueName: "file"))
+        var files: [String]
+
+        func validate() throws {
+            if files.isEmpty { throw ValidationError("give at least one rule file") }
+        }
+
+        func run() throws {
+            var problems: [String] = []
+            for file in files {
+                do {
+                    let set = try RuleSetLoader.load(paths: [file])
+                    print("\(file): ok (\(set.rules.count) rule\(set.rules.count == 1 ? "" : "s"))")
+                } catch {
+                    problems.append(error.description)
+                }
+            }
+            if !problems.isEmpty {
+                throw Failure(problems.joined(separator: "\n"), .invalidRules)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the rules of a rule set: id, highest level, collection, title.")
+
+        @Argument(help: ArgumentHelp("Rule files (combined as with check --rules).", valueName: "file"))
+        var files: [String]
+
+        func validate() throws {
+            if files.isEmpty { throw ValidationError("give at least one rule file") }
+        }
+
+        func run() throws {
+            let set = try RuleOptions.parse(files.flatMap { ["--rules", $0] }).load()
+            let width = set.rules.map(\.id.count).max() ?? 0
+            for rule in set.rules {
+                let id = rule.id.padding(toLength: width, withPad: " ", startingAt: 0)
+                let level = rule.maxLevel.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+                print("\(id)  \(level)  \(rule.appliesTo)  \(rule.title)\(rule.statutory ? " [statutory]" : "")")
+            }
+        }
+    }
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run every rule's examples and print 'N passed, N failed' (exit 1 if any failed)."
+        )
+
+        @Argument(help: ArgumentHelp("Rule files to test.", valueName: "file"))
+        var files: [String]
+
+        func validate() throws {
+            if files.isEmpty { throw ValidationError("give at least one rule file") }
+        }
+
+        func run() throws {
+            var passed = 0, failed = 0
+            for file in files {
+                let set = try RuleOptions.parse(["--rules", file]).load()
+                let outcome = ExampleRunner.run(set)
+                passed += outcome.passed
+                failed += outcome.failures.count
+                for f in outcome.failures { Output.error("FAIL \(f)") }
+            }
+            print("\(passed) passed, \(failed) failed")
+            if failed > 0 { throw ExitCode(Outcome.findings.rawValue) }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+
+/// The command-line entry point. Commands stay thin: they parse options, call the library
+/// modules and map failures to the documented exit codes.
+@main
+struct Stocktake: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "stocktake",
+        abstract: "Check improvement plans against a YAML rule set and list what must be escalated.",
+        discussion: """
+        Exit codes:
+          0  no finding at or above --fail-on
+          1  findings at or above --fail-on (default: error)
+          2  command-line usage error
+          3  rule set invalid
+          4  plan data unreadable or invalid
+          5  internal error, or an output could not be written
+        """,
+        version: version,
+        subcommands: [Check.self, RulesCommand.self, PlanCommand.self, Eval.self],
+        defaultSubcommand: nil
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as Failure {
+            Output.error(failure.message)
+            Foundation.exit(failure.code.rawValue)
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                Foundation.exit(0)
+            }
+            Output.error(message)
+            // swift-argument-parser uses 64 (EX_USAGE); stocktake documents 2 for usage errors.
+            Foundation.exit(code == .validationFailure || code.rawValue == 64 ? Outcome.usage.rawValue : Outcome.internalError.rawValue)
+        }
+    }
+}
+
+/// The documented exit codes.
+enum Outcome: Int32 {
+    case ok = 0, findings = 1, usage = 2, invalidRules = 3, invalidPlan = 4, internalError = 5
+}
+
+/// An error that ends the run with a message on stderr and a specific exit code.
+struct Failure: Error {
+    var message: String
+    var code: Outcome
+
+    init(_ message: String, _ code: Outcome) {
+        self.message = message
+        self.code = code
+    }
+}
+
+enum Output {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+    }
+
+    /// Writes a file atomically (temporary file, then rename), so a failed run leaves no half-written report.
+    static func write(_ text: String, to path: String) throws {
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw Failure("cannot write \(path): \(error.localizedDescription)", .internalError)
+        }
+    }
+
+    static func standardOutput(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
