@@ -13,7 +13,16 @@ public enum RuleSetLoader {
         for path in paths { loader.readFile(path, extendedFrom: nil) }
         let set = loader.build()
         if !loader.diagnostics.isEmpty {
-            throw RuleSetError(diagnostics: loader.diagnostics)
+            // Report in reading order: by file as first met, then by position.
+            let fileOrder = Dictionary(loader.diagnostics.map(\.file).enumerated().map { ($1, $0) }, uniquingKeysWith: min)
+            let sorted = loader.diagnostics.enumerated().sorted { a, b in
+                let (x, y) = (a.element, b.element)
+                if x.file != y.file { return fileOrder[x.file]! < fileOrder[y.file]! }
+                if x.line != y.line { return x.line < y.line }
+                if x.column != y.column { return x.column < y.column }
+                return a.offset < b.offset
+            }.map(\.element)
+            throw RuleSetError(diagnostics: sorted)
         }
         return set
     }
@@ -371,9 +380,10 @@ private struct Loader {
             let before = text.prefix(offset)
             let lineIndex = before.filter { $0 == "\n" }.count
             let column = before.count - ((before.lastIndex(of: "\n").map { $0 + 1 }) ?? 0)
-            let sourceLine = node.mark.line + lineIndex      // block text starts on the next line (1-based index)
-            let indent = sourceLine < file.lines.count ? file.lines[sourceLine].prefix(while: { $0 == " " }).count : 0
-            return Mark(line: sourceLine + 1, column: indent + column + 1)
+            // Block text starts on the line after the indicator; its indentation is the first line's.
+            let firstLine = node.mark.line
+            let indent = firstLine < file.lines.count ? file.lines[firstLine].prefix(while: { $0 == " " }).count : 0
+            return Mark(line: firstLine + lineIndex + 1, column: indent + column + 1)
         case .singleQuoted?, .doubleQuoted?:
             return Mark(line: node.mark.line, column: node.mark.column + 1 + offset)
         default:

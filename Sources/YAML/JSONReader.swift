@@ -67,7 +67,7 @@ private struct Reader {
             if peek(UInt8(ascii: "}")) { return Node(.mapping(pairs), mark: start) }
             while true {
                 skipSpace()
-                guard peek(UInt8(ascii: "\"")) else { throw YAMLError("expected a quoted key", at: mark) }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw YAMLError("expected a quoted key", at: mark) }
                 let key = try value(depth: depth + 1)
                 if let text = key.scalar {
                     if let first = seen[text] {

@@ -15,7 +15,7 @@ struct AsOfOption: ParsableArguments {
             return Day(year: c.year!, month: c.month!, day: c.day!)!
         }
         guard let d = Day(iso: asOf) else {
-            throw ValidationError("--as-of '\(asOf)' is not a date; use YYYY-MM-DD")
+            throw Failure("error: --as-of '\(asOf)' is not a date; use YYYY-MM-DD", .usage)
         }
         return d
     }
@@ -40,7 +40,7 @@ struct RuleOptions: ParsableArguments {
     func collectionName(for set: RuleSet) throws -> String {
         if let collection {
             guard set.collections[collection] != nil else {
-                throw ValidationError("unknown collection '\(collection)'" + Suggest.hint(for: collection, among: set.collections.keys))
+                throw Failure("error: unknown collection '\(collection)'" + Suggest.hint(for: collection, among: set.collections.keys), .usage)
             }
             return collection
         }
