@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+@Suite struct OtherCommandTests {
+    @Test func versionAndHelp() throws {
+        let v = try CLI.run(["--version"])
+        #expect(v.code == 0)
+        #expect(v.stdout == "0.1.0\n")
+        let help = try CLI.run(["--help"])
+        #expect(help.code == 0)
+        #expect(help.stdout.contains("3  rule set invalid"))
+        for sub in [["check", "--help"], ["rules", "validate", "--help"], ["plan", "show", "--help"], ["eval", "--help"]] {
+            let r = try CLI.run(sub)
+            #expect(r.code == 0)
+            #expect(r.stdout.contains("USAGE"))
+        }
+    }
+
+    @Test func rulesTestListAndValidate() throws {
+        let test = try CLI.run(["rules", "test", "rules/send-plan.yaml"])
+        #expect(test.code == 0, "\(test.stderr)")
+        #expect(test.stdout.range(of: #"^\d+ passed, 0 failed\n$"#, options: .regularExpression) != nil, "\(test.stdout)")
+        let list = try CLI.run(["rules", "list", "rules/send-plan.yaml"])
+        #expect(list.stdout.contains("overdue-action"))
+        let ok = try CLI.run(["rules", "validate", "rules/send-plan.yaml"])
+        #expect(ok.code == 0)
+        #expect(ok.stdout.hasPrefix("rules/send-plan.yaml: ok ("))
+    }
+
+    @Test func failingExamplesFailTheTestRun() throws {
+        let dir = try CLI.temporaryDirectory()
+        let path = dir.appendingPathComponent("r.yaml").path
+        try """
+        ruleset: r
+        rules:
+          - id: always
+            title: Always
+            when: "true"
+            message: "{ref}"
+            examples:
+              - {record: {ref: A}, as-of: 2024-01-01, expect: none}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["rules", "test", path])
+        #expect(r.code == 1)
+        #expect(r.stdout == "0 passed, 2 failed\n")
+        #expect(r.stderr.contains("expected no finding, got error: A"))
+        #expect(r.stderr.contains("needs at least one example that fires and one that does not"))
+    }
+
+    @Test func planShowJSONMatchesGolden() throws {
+        let r = try CLI.run(["plan", "show", example, "--format", "json"])
+        #expect(r.code == 0, "\(r.stderr)")
+        try CLI.expectGolden(r.stdout, "example-plan.json")
+        let text = try CLI.run(["plan", "show", example])
+        #expect(text.stdout.hasSuffix("8 records, 0 header rows, 0 blank rows\n"))
+    }
+
+    @Test func evalPrintsValues() throws {
+        #expect(try CLI.run(["eval", "days_between(date('2024-05-31'), date('2024-07-01'))"]).stdout == "31\n")
+        #expect(try CLI.run(["eval", "size(owners) > 1", "--var", #"owners=["A", "B"]"#]).stdout == "true\n")
+        #expect(try CLI.run(["eval", "today", "--as-of", "2024-07-01"]).stdout == "date(\"2024-07-01\")\n")
+        let bad = try CLI.run(["eval", "1 + nope"])
+        #expect(bad.code == 2)
+        #expect(bad.stderr.contains("unknown name 'nope'"))
+        #expect(try CLI.run(["eval", "1 / 0"]).stderr.contains("division by zero"))
+    }
+
+    @Test func evalSpeaksTheConformanceProtocol() throws {
+        let input = """
+        {"id": "a", "expr": "x + 1", "bindings": {"x": {"int": "41"}}}
+        {"id": "b", "expr": "1 / 0", "bindings": {}}
+        {"id": "c", "expr": "false && 32", "bindings": {}, "disable_check": true}
+        """
+        let r = try CLI.run(["eval", "--cases", "-"], stdin: input)
+        #expect(r.stdout == """
+        {"id":"a","value":{"int":"42"}}
+        {"id":"b","error":"division by zero"}
+        {"id":"c","value":{"bool":false}}
+
+        """)
+    }
+}
+
+/// The CEL conformance suite in ../shared/cel-conformance, with floors that only ever go up.
+@Suite struct ConformanceTests {
+    static let suite = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/cel-conformance")
+
+    func score(_ extra: [String]) throws -> (passed: Int, total: Int, lines: String) {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.suite.path).filter { $0.hasSuffix(".jsonl") }.sorted()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.suite.appendingPathComponent("check.py").path,
+                             "--cmd", ([CLI.executable.path, "eval"] + extra + ["--cases", "-"]).joined(separator: " ")]
+            + files.map { Self.suite.appendingPathComponent($0).path }
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let m = try #require(text.firstMatch(of: /cel-conformance: (\d+)\/(\d+) passed/), "\(text)")
+        return (Int(m.1)!, Int(m.2)!, text)
+    }
+
+    @Test func checkedModeFloor() throws {
+        // The 21 misses are disable_check cases (ill-typed on purpose), which the checker rejects.
+        let s = try score([])
+        #expect(s.passed >= 693, "\(s.lines)")
+    }
+
+    @Test func uncheckedModePassesEverything() throws {
+        let s = try score(["--no-check"])
+        #expect(s.passed == s.total, "\(s.lines)")
+        #expect(s.total == 714)
+    }
+}
