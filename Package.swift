@@ -30,10 +30,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Run by hand (see Benchmarks/README.md), never as timed tests.
+        .executableTarget(
+            name: "stocktake-bench",
+            dependencies: ["CYAML", "YAML", "Expressions", "PlanData", "Rules"],
+            path: "Benchmarks/Sources/stocktake-bench"
+        ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"]),
         .testTarget(name: "PlanDataTests", dependencies: ["PlanData"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
-        .testTarget(name: "CLITests", dependencies: ["stocktake"]),
+        .testTarget(name: "CLITests", dependencies: ["stocktake"], exclude: ["Golden"]),
     ]
 )

@@ -328,6 +328,7 @@ public struct Compiler {
             }
         }
         let le = l.eval, re = r.eval
+        if let fast = Self.literalSpecialisation(op, lhs, rhs, le, re) { return (result, fast) }
         switch op {
         case .equal: return (.bool, { a throws(EvalError) in .bool(celEquals(try le(a), try re(a))) })
         case .notEqual: return (.bool, { a throws(EvalError) in .bool(!celEquals(try le(a), try re(a))) })
@@ -341,6 +342,47 @@ public struct Compiler {
         case .multiply: return (result, { a throws(EvalError) in try StandardLibrary.multiply(try le(a), try re(a)) })
         case .divide: return (result, { a throws(EvalError) in try StandardLibrary.divide(try le(a), try re(a)) })
         case .modulo: return (result, { a throws(EvalError) in try StandardLibrary.modulo(try le(a), try re(a)) })
+        }
+    }
+
+    /// Rule conditions mostly compare a field with a literal (`status != "Complete"`, `due != null`,
+    /// `days > 30`). These closures test the common case directly and fall back to the general
+    /// operator for anything else, so results are identical.
+    private static func literalSpecialisation(_ op: BinaryOp, _ lhs: Expr, _ rhs: Expr,
+                                              _ le: @escaping Evaluator, _ re: @escaping Evaluator) -> Evaluator? {
+        guard case .literal(let literal) = rhs.kind else { return nil }
+        switch (op, literal) {
+        case (.equal, .null): return { a throws(EvalError) in .bool(try le(a).isNull) }
+        case (.notEqual, .null): return { a throws(EvalError) in .bool(!(try le(a).isNull)) }
+        case (.equal, .string(let c)), (.notEqual, .string(let c)):
+            let equal = op == .equal
+            return { a throws(EvalError) in
+                let x = try le(a)
+                if case .string(let s) = x { return .bool(s.utf8.elementsEqual(c.utf8) == equal) }
+                return .bool(celEquals(x, literal) == equal)
+            }
+        case (.greater, .int(let c)), (.greaterOrEqual, .int(let c)), (.less, .int(let c)), (.lessOrEqual, .int(let c)):
+            let test: @Sendable (Int64) -> Bool
+            switch op {
+            case .greater: test = { $0 > c }
+            case .greaterOrEqual: test = { $0 >= c }
+            case .less: test = { $0 < c }
+            default: test = { $0 <= c }
+            }
+            let symbol = op.rawValue
+            return { a throws(EvalError) in
+                let x = try le(a)
+                if case .int(let v) = x { return .bool(test(v)) }
+                guard let order = try celCompare(x, literal, symbol) else { return .bool(false) }
+                switch op {
+                case .greater: return .bool(order > 0)
+                case .greaterOrEqual: return .bool(order >= 0)
+                case .less: return .bool(order < 0)
+                default: return .bool(order <= 0)
+                }
+            }
+        default:
+            return nil
         }
     }
 
@@ -371,6 +413,11 @@ public struct Compiler {
         let le = l.eval, re = r.eval
         let name = decisive ? "_||_" : "_&&_"
         return (.bool, { a throws(EvalError) in
+            // Fast path: both sides evaluate to bools without error.
+            if case .bool(let x)? = try? le(a) {
+                if x == decisive { return .bool(decisive) }
+                if case .bool(let y)? = try? re(a) { return .bool(y) }
+            }
             var firstError: EvalError?
             do throws(EvalError) {
                 switch try le(a) {

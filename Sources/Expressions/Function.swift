@@ -81,8 +81,10 @@ public struct Environment: Sendable {
 
 /// What one evaluation sees: the declared variables by slot, comprehension variables, and today.
 public final class Activation {
-    public var values: [Value]
-    var locals: [Value] = []
+    // Read on every variable access; an activation is used by one thread at a time, so the
+    // run-time exclusivity checks Swift adds to class properties are pure overhead here.
+    @exclusivity(unchecked) public var values: [Value]
+    @exclusivity(unchecked) var locals: [Value] = []
     public var today: Day
 
     public init(values: [Value] = [], today: Day) {

@@ -176,7 +176,7 @@ public struct PlanLoader: Sendable {
         case .invalid(let m): throw fail(m)
         }
         if field.type == .date, let textSlot = schema.slot(of: field.name + "_text") {
-            let t = text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            let t = text.map(trimmed) ?? ""
             record.values[textSlot] = t.isEmpty ? .null : .string(t)
         }
     }

@@ -39,13 +39,17 @@ public struct Engine {
 
     /// The findings in priority order: severity, then priority, then ref.
     public func result(planFile: String, planName: String?) -> CheckResult {
-        let sorted = findings.sorted { a, b in
+        // Sort indices, not the (large) findings, with each ref's bytes prepared once.
+        let refs = findings.map { Array($0.ref.utf8) }
+        let order = findings.indices.sorted { i, j in
+            let a = findings[i], b = findings[j]
             if a.severity != b.severity { return a.severity > b.severity }
             if a.priority != b.priority { return a.priority > b.priority }
-            if a.ref != b.ref { return naturalLess(a.ref, b.ref) }
+            if refs[i] != refs[j] { return naturalLess(refs[i], refs[j]) }
             if a.rule != b.rule { return a.rule < b.rule }
             return a.source.line < b.source.line
         }
+        let sorted = order.map { findings[$0] }
         return CheckResult(asOf: asOf, ruleSet: ruleSet.name, ruleSetVersion: ruleSet.version, planFile: planFile,
                            planName: planName, records: records, findings: sorted, stats: stats)
     }

@@ -64,22 +64,30 @@ enum Fingerprint {
 
 /// Orders refs as people number them: 1.2 before 1.10, 2.9 before 10.1.
 public func naturalLess(_ a: String, _ b: String) -> Bool {
-    var i = a.unicodeScalars.makeIterator(), j = b.unicodeScalars.makeIterator()
-    var x = i.next(), y = j.next()
-    while let cx = x, let cy = y {
-        let dx = cx.properties.numericType != nil && cx.isASCII, dy = cy.properties.numericType != nil && cy.isASCII
-        if dx && dy {
-            var nx = "", ny = ""
-            while let c = x, c.isASCII, c.properties.numericType != nil { nx.unicodeScalars.append(c); x = i.next() }
-            while let c = y, c.isASCII, c.properties.numericType != nil { ny.unicodeScalars.append(c); y = j.next() }
-            let tx = nx.drop(while: { $0 == "0" }), ty = ny.drop(while: { $0 == "0" })
-            if tx.count != ty.count { return tx.count < ty.count }
-            if tx != ty { return tx < ty }
+    naturalLess(Array(a.utf8), Array(b.utf8))
+}
+
+func naturalLess(_ x: [UInt8], _ y: [UInt8]) -> Bool {
+    func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+    var i = 0, j = 0
+    while i < x.count && j < y.count {
+        if isDigit(x[i]) && isDigit(y[j]) {
+            // Compare digit runs as numbers: skip leading zeros, then longer is larger.
+            var si = i, sj = j
+            while si < x.count, x[si] == 0x30 { si += 1 }
+            while sj < y.count, y[sj] == 0x30 { sj += 1 }
+            var ei = si, ej = sj
+            while ei < x.count, isDigit(x[ei]) { ei += 1 }
+            while ej < y.count, isDigit(y[ej]) { ej += 1 }
+            if ei - si != ej - sj { return ei - si < ej - sj }
+            if !x[si..<ei].elementsEqual(y[sj..<ej]) { return x[si..<ei].lexicographicallyPrecedes(y[sj..<ej]) }
+            i = ei
+            j = ej
             continue
         }
-        if cx != cy { return cx.value < cy.value }
-        x = i.next()
-        y = j.next()
+        if x[i] != y[j] { return x[i] < y[j] }
+        i += 1
+        j += 1
     }
-    return x == nil && y != nil
+    return i == x.count && j < y.count
 }

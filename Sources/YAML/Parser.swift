@@ -88,14 +88,28 @@ public enum YAMLParser {
     }
 }
 
-/// Turns events into nodes with a stack of open collections.
+/// Turns events into nodes with a stack of open collections. Frames are classes so that
+/// appending to the innermost collection never copies it.
 private struct TreeBuilder {
-    private enum Open {
-        case sequence(items: [Node], mark: Mark, tag: String?, anchor: String?)
-        case mapping(pairs: [Node.Pair], key: Node?, mark: Mark, tag: String?, anchor: String?)
+    private final class Frame {
+        let isMapping: Bool
+        let mark: Mark
+        let tag: String?
+        let anchor: String?
+        var items: [Node] = []
+        var pairs: [Node.Pair] = []
+        var pendingKey: Node?
+        var seenKeys: [String: Mark] = [:]
+
+        init(isMapping: Bool, mark: Mark, tag: String?, anchor: String?) {
+            self.isMapping = isMapping
+            self.mark = mark
+            self.tag = tag
+            self.anchor = anchor
+        }
     }
 
-    private var stack: [Open] = []
+    private var stack: [Frame] = []
     private var anchors: [String: Node] = [:]
     private var documents = 0
     private(set) var root: Node?
@@ -128,17 +142,14 @@ private struct TreeBuilder {
             try add(target, anchor: nil)
         case YAML_SEQUENCE_START_EVENT:
             let s = event.data.sequence_start
-            stack.append(.sequence(items: [], mark: mark, tag: optionalString(s.tag), anchor: optionalString(s.anchor)))
+            stack.append(Frame(isMapping: false, mark: mark, tag: optionalString(s.tag), anchor: optionalString(s.anchor)))
         case YAML_MAPPING_START_EVENT:
             let m = event.data.mapping_start
-            stack.append(.mapping(pairs: [], key: nil, mark: mark, tag: optionalString(m.tag), anchor: optionalString(m.anchor)))
+            stack.append(Frame(isMapping: true, mark: mark, tag: optionalString(m.tag), anchor: optionalString(m.anchor)))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-            switch stack.removeLast() {
-            case let .sequence(items, start, tag, anchor):
-                try add(Node(.sequence(items), mark: start, tag: tag), anchor: anchor)
-            case let .mapping(pairs, _, start, tag, anchor):
-                try add(Node(.mapping(try Self.resolveMerges(pairs)), mark: start, tag: tag), anchor: anchor)
-            }
+            let frame = stack.removeLast()
+            let content: Node.Content = frame.isMapping ? .mapping(try Self.resolveMerges(frame.pairs)) : .sequence(frame.items)
+            try add(Node(content, mark: frame.mark, tag: frame.tag), anchor: frame.anchor)
         default:
             break
         }
@@ -146,25 +157,33 @@ private struct TreeBuilder {
 
     private mutating func add(_ node: Node, anchor: String?) throws {
         if let anchor { anchors[anchor] = node }
-        guard let top = stack.popLast() else {
+        guard let top = stack.last else {
             root = node
             return
         }
-        switch top {
-        case .sequence(var items, let mark, let tag, let a):
-            items.append(node)
-            stack.append(.sequence(items: items, mark: mark, tag: tag, anchor: a))
-        case .mapping(var pairs, let key, let mark, let tag, let a):
-            if let key {
-                pairs.append(Node.Pair(key: key, value: node))
-                stack.append(.mapping(pairs: pairs, key: nil, mark: mark, tag: tag, anchor: a))
-            } else {
-                if let text = node.scalar, !Self.isMergeKey(node),
-                   let first = pairs.first(where: { $0.key.scalar == text && !Self.isMergeKey($0.key) }) {
-                    throw YAMLError("duplicate key '\(text)' (first defined at \(first.key.mark))", at: node.mark)
+        if !top.isMapping {
+            top.items.append(node)
+        } else if let key = top.pendingKey {
+            top.pairs.append(Node.Pair(key: key, value: node))
+            top.pendingKey = nil
+        } else {
+            if let text = node.scalar, !Self.isMergeKey(node) {
+                // Records have a handful of keys: a linear scan beats hashing until mappings grow.
+                var first: Mark?
+                if top.pairs.count < 16 {
+                    first = top.pairs.first { $0.key.scalar == text && !Self.isMergeKey($0.key) }?.key.mark
+                } else {
+                    if top.seenKeys.isEmpty {
+                        for p in top.pairs where !Self.isMergeKey(p.key) { if let k = p.key.scalar { top.seenKeys[k] = p.key.mark } }
+                    }
+                    first = top.seenKeys[text]
+                    top.seenKeys[text] = first ?? node.mark
                 }
-                stack.append(.mapping(pairs: pairs, key: node, mark: mark, tag: tag, anchor: a))
+                if let first {
+                    throw YAMLError("duplicate key '\(text)' (first defined at \(first))", at: node.mark)
+                }
             }
+            top.pendingKey = node
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Expressions
 
@@ -144,5 +145,17 @@ extension Value {
     func typeAndSyntaxErrors(source: String, fragment: String) throws {
         let e = try #require(compileError(source, [("due", .date)]))
         #expect(e.message.contains(fragment), "\(e.message)")
+    }
+}
+
+@Suite struct DocumentationTests {
+    /// Keeps docs/expressions.md true: every function the environment offers is documented.
+    @Test func everyFunctionIsDocumented() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/expressions.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        for name in Environment().functions.keys.sorted() {
+            #expect(text.contains("| `\(name)` |"), "docs/expressions.md does not document \(name)")
+        }
     }
 }
