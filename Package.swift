@@ -6,7 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "stocktake", targets: ["stocktake"]),
-        .library(name: "StocktakeKit", targets: ["YAML", "Expressions", "PlanData", "Rules", "Reports"]),
+        .library(name: "StocktakeKit", targets: ["YAML", "Expressions", "Timescales", "PlanData", "Rules", "Reports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,13 +20,14 @@ let package = Package(
         ),
         .target(name: "YAML", dependencies: ["CYAML"]),
         .target(name: "Expressions"),
-        .target(name: "PlanData", dependencies: ["YAML", "Expressions"]),
+        .target(name: "Timescales", dependencies: ["Expressions"]),
+        .target(name: "PlanData", dependencies: ["YAML", "Expressions", "Timescales"]),
         .target(name: "Rules", dependencies: ["YAML", "Expressions", "PlanData"]),
         .target(name: "Reports", dependencies: ["Rules", "PlanData", "Expressions"]),
         .executableTarget(
             name: "stocktake",
             dependencies: [
-                "YAML", "Expressions", "PlanData", "Rules", "Reports",
+                "YAML", "Expressions", "Timescales", "PlanData", "Rules", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +39,7 @@ let package = Package(
         ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"]),
+        .testTarget(name: "TimescalesTests", dependencies: ["Timescales"]),
         .testTarget(name: "PlanDataTests", dependencies: ["PlanData"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
         .testTarget(name: "CLITests", dependencies: ["stocktake"], exclude: ["Golden"]),
