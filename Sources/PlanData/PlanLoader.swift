@@ -22,17 +22,6 @@ public enum PlanFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// Counts that account for every row of the input.
-public struct PlanTally: Sendable {
-    public var records = 0
-    public var headerRows = 0
-    public var blankRows = 0
-    /// Columns that map to no field; their text is kept in each record's extras.
-    public var unmappedColumns: [String] = []
-
-    public init() {}
-}
-
 /// A plan read completely (for `plan show`); `check` streams records instead.
 public struct Plan: Sendable {
     public var name: String?
@@ -44,9 +33,11 @@ public struct Plan: Sendable {
 /// Reads plan files of any supported format into records of one collection.
 public struct PlanLoader: Sendable {
     public let schema: CollectionSchema
+    let reader: FieldReader
 
-    public init(schema: CollectionSchema) {
+    public init(schema: CollectionSchema, owners: OwnerDirectory = OwnerDirectory()) {
         self.schema = schema
+        self.reader = FieldReader(schema: schema, owners: owners)
     }
 
     public func load(path: String, format: PlanFormat? = nil) throws -> Plan {
@@ -59,6 +50,23 @@ public struct PlanLoader: Sendable {
     /// Calls `body` for each record in file order; returns the plan's name and tally.
     @discardableResult
     public func read(path: String, format: PlanFormat? = nil, _ body: (Record) throws -> Void) throws -> Plan {
+        // Marking duplicate refs needs every record first; collections without that field stream.
+        guard let duplicateSlot = schema.slot(of: "duplicate_ref"), let keySlot = schema.slot(of: schema.key) else {
+            return try readFormat(path: path, format: format, body)
+        }
+        var records: [Record] = []
+        var plan = try readFormat(path: path, format: format) { records.append($0) }
+        var counts: [String: Int] = [:]
+        for r in records { if case .string(let k) = r.values[keySlot] { counts[k, default: 0] += 1 } }
+        plan.tally.duplicateRefs = counts.filter { $0.value > 1 }.keys.sorted(by: naturalOrder)
+        for var r in records {
+            if case .string(let k) = r.values[keySlot] { r.values[duplicateSlot] = .bool(counts[k]! > 1) } else { r.values[duplicateSlot] = .bool(false) }
+            try body(r)
+        }
+        return plan
+    }
+
+    private func readFormat(path: String, format: PlanFormat?, _ body: (Record) throws -> Void) throws -> Plan {
         let bytes = try Self.readBytes(path)
         switch format ?? PlanFormat.detect(path: path, bytes: bytes) {
         case .yaml: return try readTree(path: path, bytes: bytes, json: false, body)
@@ -148,37 +156,30 @@ public struct PlanLoader: Sendable {
             }
             let field = schema.fields[slot]
             let value = pair.value
-            if case .list(let element) = field.type, let items = value.sequence {
-                var out: [Value] = []
-                for item in items {
-                    guard let text = item.scalar else { throw error(path, item, "'\(key)' items must be scalars") }
-                    switch FieldTyping.typed(item.isNull ? nil : text, as: element) {
-                    case .value(let v): out.append(v)
-                    case .invalid(let m): throw error(path, item, "\(key): \(m)")
+            if field.isCompanion {
+                throw error(path, pair.key, "'\(key)' is filled from '\(field.name.split(separator: "_").dropLast().joined(separator: "_"))'; it cannot be set directly")
+            }
+            do {
+                if let items = value.sequence {
+                    guard case .list = field.type else { throw error(path, value, "'\(key)' must be a single value, not a list") }
+                    var texts: [String] = []
+                    for item in items {
+                        guard let text = item.scalar else { throw error(path, item, "'\(key)' items must be scalars") }
+                        texts.append(item.isNull ? "" : text)
                     }
+                    try reader.assign(list: texts, to: slot, in: &record.values)
+                } else {
+                    guard let text = value.scalar else {
+                        throw error(path, value, "'\(key)' must be a single value, not \(value.kindName)")
+                    }
+                    try reader.assign(value.isNull ? nil : text, to: slot, in: &record.values)
                 }
-                record.values[slot] = .list(out)
-                continue
+            } catch let e as FieldReader.Invalid {
+                throw error(path, value, "\(key): \(e.message)")
             }
-            guard let text = value.scalar else {
-                throw error(path, value, "'\(key)' must be a single value, not \(value.kindName)")
-            }
-            try assign(value.isNull ? nil : text, to: slot, in: &record) { m in error(path, value, "\(key): \(m)") }
         }
+        Derivations.apply(to: &record.values, schema)
         return record
-    }
-
-    /// Stores a typed value, and for a date field its original text too.
-    private func assign(_ text: String?, to slot: Int, in record: inout Record, fail: (String) -> Error) throws {
-        let field = schema.fields[slot]
-        switch FieldTyping.typed(text, as: field.type) {
-        case .value(let v): record.values[slot] = v
-        case .invalid(let m): throw fail(m)
-        }
-        if field.type == .date, let textSlot = schema.slot(of: field.name + "_text") {
-            let t = text.map(trimmed) ?? ""
-            record.values[textSlot] = t.isEmpty ? .null : .string(t)
-        }
     }
 
     private func error(_ path: String, _ node: Node, _ message: String) -> PlanError {
@@ -192,68 +193,31 @@ public struct PlanLoader: Sendable {
             let line = bytes[..<bad].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
             throw PlanError(file: path, line: line, "invalid UTF-8 byte 0x\(String(bytes[bad], radix: 16, uppercase: true)); save the file as UTF-8")
         }
-        var reader = CSVReader(bytes: bytes, delimiter: delimiter)
-        var plan = Plan(file: path)
-        var columns: [Int?] = []            // column index → schema slot
-        var headers: [String] = []
+        var csv = CSVReader(bytes: bytes, delimiter: delimiter)
+        var table = TableImporter(file: path, reader: reader)
         do {
-            while let row = try reader.next() {
-                if row.isBlank {
-                    plan.tally.blankRows += 1
-                    continue
-                }
-                if headers.isEmpty {
-                    headers = row.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-                    columns = mapColumns(headers)
-                    plan.tally.headerRows += 1
-                    plan.tally.unmappedColumns = zip(headers, columns).filter { $0.1 == nil }.map(\.0)
-                    guard columns.contains(where: { $0 != nil }) else {
-                        throw PlanError(file: path, line: row.line,
-                                        "no column heading matches a field of '\(schema.name)' (\(schema.fieldNames.joined(separator: ", ")))")
-                    }
-                    continue
-                }
-                var record = Record(values: Array(repeating: .null, count: schema.fields.count),
-                                    source: SourceLocation(file: path, line: row.line))
-                for (i, text) in row.fields.enumerated() {
-                    if i < columns.count, let slot = columns[i] {
-                        try assign(text, to: slot, in: &record) { m in
-                            PlanError(file: path, line: row.line, column: i + 1, "\(headers[i]): \(m)")
-                        }
-                    } else if !text.isEmpty {
-                        record.extras.append((i < headers.count && !headers[i].isEmpty ? headers[i] : "column \(i + 1)", text))
-                    }
-                }
-                try body(record)
-                plan.tally.records += 1
+            while let row = try csv.next() {
+                try table.add(TableRow(cells: row.fields, line: row.line), body)
             }
         } catch let e as CSVReader.Unterminated {
             throw PlanError(file: path, line: e.line, "a quoted field starting on this line is never closed")
         }
-        if headers.isEmpty { throw PlanError(file: path, "has no header row") }
+        try table.finish(body)
+        return try finished(table, path)
+    }
+
+    /// The plan's name and tally, or an error when no table was found.
+    func finished(_ table: TableImporter, _ path: String) throws -> Plan {
+        guard table.tally.headerRows > 0 else {
+            throw PlanError(file: path, "no header row: no row names at least three fields of '\(schema.name)' "
+                            + "(headings such as \(schema.fields.filter { !$0.isCompanion }.prefix(6).map { "'\($0.name)'" }.joined(separator: ", ")))")
+        }
+        var plan = Plan(name: table.planName, file: path)
+        plan.tally = table.tally
         return plan
     }
+}
 
-    /// Matches headings to fields by name or alias, ignoring case, spacing and punctuation.
-    /// The first column to claim a field wins; later ones are kept as extras.
-    private func mapColumns(_ headers: [String]) -> [Int?] {
-        var byName: [String: Int] = [:]
-        for (slot, f) in schema.fields.enumerated() {
-            for name in [f.name] + f.aliases where byName[Self.normalise(name)] == nil {
-                byName[Self.normalise(name)] = slot
-            }
-        }
-        var taken = Set<Int>()
-        return headers.map { h in
-            guard let slot = byName[Self.normalise(h)], !taken.contains(slot) else { return nil }
-            taken.insert(slot)
-            return slot
-        }
-    }
-
-    static func normalise(_ heading: String) -> String {
-        heading.lowercased()
-            .split(whereSeparator: { !$0.isLetter && !$0.isNumber })
-            .joined(separator: " ")
-    }
+func naturalOrder(_ a: String, _ b: String) -> Bool {
+    a.compare(b, options: .numeric) == .orderedAscending
 }

@@ -5,15 +5,21 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var column: Int?
+    /// For workbooks: the sheet and the cell (`A5`) where the record starts.
+    public var sheet: String?
+    public var cell: String?
 
-    public init(file: String, line: Int, column: Int? = nil) {
+    public init(file: String, line: Int, column: Int? = nil, sheet: String? = nil, cell: String? = nil) {
         self.file = file
         self.line = line
         self.column = column
+        self.sheet = sheet
+        self.cell = cell
     }
 
     public var description: String {
-        column.map { "\(file):\(line):\($0)" } ?? "\(file):\(line)"
+        if let sheet, let cell { return "\(file):\(sheet)!\(cell)" }
+        return column.map { "\(file):\(line):\($0)" } ?? "\(file):\(line)"
     }
 }
 
@@ -24,6 +30,8 @@ public struct Record: Sendable {
     public var source: SourceLocation
     /// Columns or keys the schema does not know, kept as text so nothing is lost.
     public var extras: [(name: String, text: String)] = []
+    /// The cell text as written, for fields whose value was cleaned (HTML removed, spacing normalised).
+    public var originals: [(name: String, text: String)] = []
 
     public init(values: [Value], source: SourceLocation) {
         self.values = values

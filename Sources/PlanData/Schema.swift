@@ -3,15 +3,55 @@ import Expressions
 /// One typed field of a collection. Types come from here, never from guessing at the data:
 /// a ref `1.10` is text because the schema says `ref: string`.
 public struct FieldSpec: Sendable, Hashable {
+    /// How a field's text is read, beyond its type. Special readings add companion fields
+    /// (named `<field>_…`) that keep what the reading found, so rules can see it.
+    public enum Reading: String, Sendable, Hashable {
+        case plain
+        /// A reference such as `PAP: 1.1`: normalised to `1.1`; `<field>_text` keeps the original.
+        case ref
+        /// Free-text timescale (`Sep-23`, `May-24 Revised date: June 24`, `TBC`): the field is the
+        /// effective due date; `_text`, `_original`, `_revisions`, `_recurrence`, `_parsed` keep the rest.
+        case timescale
+        /// One or more owners in one cell: split and resolved through the owner directory;
+        /// `_text` keeps the cell, and `unknown_<field>` lists names the directory does not know.
+        case people
+        /// A running log of dated updates: `_entries` (date, author, text) and `_latest` (the newest date).
+        case log
+    }
+
     public var name: String
     public var type: CELType
+    public var reading: Reading
     /// Other column headings that mean this field ("Owner", "Lead", "Action Owner" …).
     public var aliases: [String]
+    /// Set on fields a reading adds; they are filled by the reading, never from a column.
+    public var isCompanion = false
 
-    public init(_ name: String, _ type: CELType, aliases: [String] = []) {
+    public init(_ name: String, _ type: CELType, reading: Reading = .plain, aliases: [String] = []) {
         self.name = name
         self.type = type
+        self.reading = reading
         self.aliases = aliases
+    }
+
+    static func companion(_ name: String, _ type: CELType) -> FieldSpec {
+        var f = FieldSpec(name, type)
+        f.isCompanion = true
+        return f
+    }
+
+    /// The companions a reading adds, in order.
+    public var companions: [FieldSpec] {
+        switch reading {
+        case .plain: return type == .date ? [.companion(name + "_text", .string)] : []
+        case .ref: return [.companion(name + "_text", .string)]
+        case .timescale:
+            return [.companion(name + "_text", .string), .companion(name + "_original", .date),
+                    .companion(name + "_revisions", .list(.date)), .companion(name + "_recurrence", .string),
+                    .companion(name + "_parsed", .bool)]
+        case .people: return [.companion(name + "_text", .string), .companion("unknown_" + name, .list(.string))]
+        case .log: return [.companion(name + "_entries", .list(.map(.string, .dyn))), .companion(name + "_latest", .date)]
+        }
     }
 }
 
@@ -32,8 +72,7 @@ public struct CollectionSchema: Sendable {
         for f in fields { add(f) }
     }
 
-    /// Adds a field, or retypes an existing one. A `date` field also gets `<name>_text`, which keeps
-    /// the original text, so an unreadable date is visible to rules instead of silently null.
+    /// Adds a field with its companions, or redefines an existing one.
     public mutating func add(_ field: FieldSpec) {
         if let slot = slots[field.name] {
             fields[slot] = field
@@ -41,9 +80,7 @@ public struct CollectionSchema: Sendable {
             slots[field.name] = fields.count
             fields.append(field)
         }
-        if field.type == .date, slots[field.name + "_text"] == nil {
-            add(FieldSpec(field.name + "_text", .string))
-        }
+        for c in field.companions where slots[c.name] == nil { add(c) }
     }
 
     public func slot(of name: String) -> Int? { slots[name] }
@@ -57,17 +94,29 @@ public struct CollectionSchema: Sendable {
 
     /// The built-in schema of improvement-plan actions.
     public static let actions = CollectionSchema(name: "actions", key: "ref", ownerField: "owners", fields: [
-        FieldSpec("ref", .string, aliases: ["id", "reference", "action ref", "outcome ref", "no", "number"]),
+        FieldSpec("ref", .string, reading: .ref, aliases: ["id", "reference", "action ref", "outcome ref", "no", "number", "action no"]),
         FieldSpec("section", .string, aliases: ["priority area", "workstream", "theme"]),
-        FieldSpec("action", .string, aliases: ["actions", "title", "description", "action description", "actions what we will do"]),
-        FieldSpec("owners", .list(.string), aliases: ["owner", "lead", "leads", "action owner", "lead officer", "responsible"]),
-        FieldSpec("due", .date, aliases: ["timescale", "deadline", "due date", "due by", "completion date", "target date"]),
-        FieldSpec("status", .string, aliases: ["rag", "rag status", "ra", "action rating", "rating"]),
+        FieldSpec("section_lead", .string),
+        FieldSpec("action", .string, aliases: ["actions", "title", "description", "action description", "actions what we will do", "what we will do"]),
+        FieldSpec("owners", .list(.string), reading: .people,
+                  aliases: ["owner", "lead", "leads", "action owner", "lead officer", "responsible", "lead delivery partners", "action lead"]),
+        FieldSpec("due", .date, reading: .timescale,
+                  aliases: ["timescale", "timescales", "deadline", "due date", "due by", "completion date", "target date", "by when"]),
+        FieldSpec("status", .string, aliases: ["rag", "rag status", "ra", "action rating", "rating", "rag rating"]),
+        FieldSpec("status_inferred", .string),
         FieldSpec("baseline", .string),
         FieldSpec("target", .string),
-        FieldSpec("success", .string, aliases: ["success criteria", "success measure", "how will we know", "measure"]),
-        FieldSpec("progress", .string, aliases: ["progress update", "update", "updates"]),
-        FieldSpec("evidence", .string, aliases: ["evidence of impact"]),
+        FieldSpec("targets", .list(.string)),
+        FieldSpec("success", .string, aliases: ["success criteria", "success measure", "success measures", "how will we know",
+                                                 "success criteria how we know it s achieved", "measure", "measures"]),
+        FieldSpec("progress", .string, reading: .log,
+                  aliases: ["progress update", "update", "updates", "progress what steps we have taken so far",
+                            "progress against actions impact rag rating", "progress against actions"]),
+        FieldSpec("outcome", .string, aliases: ["outcome impact", "impact", "outcome impact the difference this made", "outcomes"]),
+        FieldSpec("evidence", .string, aliases: ["evidence of impact", "evidence how we show this"]),
         FieldSpec("mitigation", .string, aliases: ["mitigation plan", "mitigations"]),
+        FieldSpec("partners", .string, aliases: ["delivery partners", "partners"]),
+        FieldSpec("resource", .string, aliases: ["resource", "resources", "resource cost and or time", "cost"]),
+        FieldSpec("duplicate_ref", .bool),
     ])
 }

@@ -59,3 +59,14 @@ func loadingPlan<T>(_ body: () throws -> T) throws -> T {
         throw Failure(e.description, .invalidPlan)
     }
 }
+
+/// `--owners owners.yaml`: the owner directory.
+struct OwnerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("An owner directory (YAML list of name, aliases, email, role, escalates-to).", valueName: "file"))
+    var owners: String?
+
+    func load() throws -> OwnerDirectory {
+        guard let owners else { return OwnerDirectory() }
+        return try loadingPlan { try OwnerDirectory.load(path: owners) }
+    }
+}

@@ -4,12 +4,13 @@ import Foundation
 import PlanData
 import Reports
 import Rules
+import Timescales
 
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Inspect plan data as stocktake reads it.",
-        subcommands: [Show.self]
+        subcommands: [Show.self, TimescaleCommand.self]
     )
 
     struct Show: ParsableCommand {
@@ -21,6 +22,7 @@ struct PlanCommand: ParsableCommand {
         var plan: String
 
         @OptionGroup var ruleOptions: RuleOptions
+        @OptionGroup var ownerOptions: OwnerOptions
 
         @Option(help: ArgumentHelp("text or json.", valueName: "format"))
         var format = "text"
@@ -38,50 +40,160 @@ struct PlanCommand: ParsableCommand {
                 let set = try ruleOptions.load()
                 schema = set.collections[try ruleOptions.collectionName(for: set)]!
             }
-            let loaded = try loadingPlan { try PlanLoader(schema: schema).load(path: plan, format: inputFormat) }
-            Output.standardOutput(format == "json" ? json(loaded, schema) : text(loaded, schema))
+            let owners = try ownerOptions.load()
+            let loaded = try loadingPlan { try PlanLoader(schema: schema, owners: owners).load(path: plan, format: inputFormat) }
+            Output.standardOutput(format == "json" ? PlanJSON.render(loaded, schema) : PlanText.render(loaded, schema))
         }
+    }
 
-        private func json(_ plan: Plan, _ schema: CollectionSchema) -> String {
-            let records: [JSON] = plan.records.map { r in
-                var pairs: [(String, JSON)] = zip(schema.fields, r.values).map { ($0.name, JSON($1)) }
-                pairs.append(("extras", .object(r.extras.map { ($0.name, .string($0.text)) })))
-                var source: [(String, JSON)] = [("file", .string(r.source.file)), ("line", .int(r.source.line))]
-                if let c = r.source.column { source.append(("column", .int(c))) }
-                pairs.append(("source", .object(source)))
-                return .object(pairs)
+    struct TimescaleCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "timescale",
+            abstract: "Show how a timescale text is read: original due date, revisions, effective date, recurrence."
+        )
+
+        @Argument(help: ArgumentHelp("The text, e.g. \"May-24 Revised date: June 24\".", valueName: "text"))
+        var text: String
+
+        @Option(help: ArgumentHelp("text or json.", valueName: "format"))
+        var format = "text"
+
+        func run() throws {
+            let t = TimescaleParser().parse(text)
+            if format == "json" {
+                Output.standardOutput(PlanJSON.timescale(t).serialized() + "\n")
+                return
             }
-            let doc: JSON = .object([
-                ("plan", plan.name.map(JSON.string) ?? .null),
-                ("collection", .string(schema.name)),
-                ("records", .array(records)),
-                ("tally", tally(plan.tally)),
-            ])
-            return doc.serialized() + "\n"
+            var out = "text:       \(t.text)\nkind:       \(t.kind.rawValue)\n"
+            out += "original:   \(t.original?.description ?? "-")\n"
+            out += "revisions:  \(t.revisions.isEmpty ? "-" : t.revisions.map(\.description).joined(separator: ", "))\n"
+            out += "effective:  \(t.effective?.description ?? "-")\n"
+            out += "recurrence: \(t.recurrence ?? "-")\n"
+            out += "remainder:  \(t.remainder ?? "-")\n"
+            Output.standardOutput(out)
         }
+    }
+}
 
-        private func tally(_ t: PlanTally) -> JSON {
-            .object([
-                ("records", .int(t.records)),
-                ("header_rows", .int(t.headerRows)),
-                ("blank_rows", .int(t.blankRows)),
-                ("unmapped_columns", .array(t.unmappedColumns.map(JSON.string))),
-            ])
-        }
+/// `plan show --format json` (docs/plan-data.md): each field with its companions grouped —
+/// a timescale as {text, original, effective, revisions, recurrence, parsed}, a status as
+/// {declared, inferred}, a progress log as its dated entries.
+enum PlanJSON {
+    static func render(_ plan: Plan, _ schema: CollectionSchema) -> String {
+        let doc: JSON = .object([
+            ("plan", plan.name.map(JSON.string) ?? .null),
+            ("collection", .string(schema.name)),
+            ("records", .array(plan.records.map { record($0, schema) })),
+            ("tally", tally(plan.tally)),
+        ])
+        return doc.serialized() + "\n"
+    }
 
-        private func text(_ plan: Plan, _ schema: CollectionSchema) -> String {
-            var out = ""
-            for r in plan.records {
-                out += "\(r.source)\n"
-                for (field, value) in zip(schema.fields, r.values) where !value.isNull && !field.name.hasSuffix("_text") {
-                    out += "  \(field.name): \(Template.display(value))\n"
+    static func record(_ r: Record, _ schema: CollectionSchema) -> JSON {
+        func value(_ name: String) -> Value { schema.slot(of: name).map { r.values[$0] } ?? .null }
+        var pairs: [(String, JSON)] = []
+        for field in schema.fields where !field.isCompanion && !(field.name.hasSuffix("_inferred") && schema.slot(of: String(field.name.dropLast(9))) != nil) {
+            let v = r.values[schema.slot(of: field.name)!]
+            switch field.reading {
+            case .timescale:
+                pairs.append((field.name, .object([
+                    ("text", JSON(value(field.name + "_text"))),
+                    ("original", JSON(value(field.name + "_original"))),
+                    ("effective", JSON(v)),
+                    ("revisions", JSON(value(field.name + "_revisions"))),
+                    ("recurrence", JSON(value(field.name + "_recurrence"))),
+                    ("parsed", JSON(value(field.name + "_parsed"))),
+                ])))
+            case .log:
+                pairs.append((field.name, JSON(value(field.name + "_entries"))))
+                pairs.append((field.name + "_latest", JSON(value(field.name + "_latest"))))
+                pairs.append((field.name + "_text", JSON(v)))
+            case .ref, .people:
+                pairs.append((field.name, JSON(v)))
+                for c in field.companions { pairs.append((c.name, JSON(value(c.name)))) }
+            case .plain:
+                if schema.slot(of: field.name + "_inferred") != nil {
+                    pairs.append((field.name, .object([("declared", JSON(v)), ("inferred", JSON(value(field.name + "_inferred")))])))
+                } else {
+                    pairs.append((field.name, JSON(v)))
+                    for c in field.companions { pairs.append((c.name, JSON(value(c.name)))) }
                 }
-                for e in r.extras { out += "  [\(e.name)]: \(e.text)\n" }
             }
-            let t = plan.tally
-            out += "\n\(t.records) records, \(t.headerRows) header rows, \(t.blankRows) blank rows"
-            if !t.unmappedColumns.isEmpty { out += "; columns kept as extras: \(t.unmappedColumns.joined(separator: ", "))" }
-            return out + "\n"
         }
+        pairs.append(("extras", .object(r.extras.map { ($0.name, .string($0.text)) })))
+        pairs.append(("originals", .object(r.originals.map { ($0.name, .string($0.text)) })))
+        pairs.append(("source", source(r.source)))
+        return .object(pairs)
+    }
+
+    static func source(_ s: SourceLocation) -> JSON {
+        if let sheet = s.sheet, let cell = s.cell {
+            return .object([("file", .string(s.file)), ("sheet", .string(sheet)), ("cell", .string(cell))])
+        }
+        var pairs: [(String, JSON)] = [("file", .string(s.file)), ("line", .int(s.line))]
+        if let c = s.column { pairs.append(("column", .int(c))) }
+        return .object(pairs)
+    }
+
+    static func tally(_ t: PlanTally) -> JSON {
+        func rows(_ list: [PlanTally.Row]) -> JSON {
+            .array(list.map { row in
+                var pairs: [(String, JSON)] = [("location", .string(row.location))]
+                if let reason = row.reason { pairs.append(("reason", .string(reason))) }
+                pairs.append(("text", .string(row.text)))
+                return .object(pairs)
+            })
+        }
+        return .object([
+            ("rows", .int(t.totalRows)),
+            ("records", .int(t.records)),
+            ("header_rows", .int(t.headerRows)),
+            ("section_rows", .int(t.sectionRows)),
+            ("continuation_rows", .int(t.continuationRows)),
+            ("blank_rows", .int(t.blankRows)),
+            ("title_rows", .int(t.titleRows)),
+            ("column_letter_rows", .int(t.columnLetterRows)),
+            ("legend_rows", .int(t.legendRows)),
+            ("skipped", rows(t.skipped)),
+            ("sections", rows(t.sections)),
+            ("unmapped_columns", .array(t.unmappedColumns.map(JSON.string))),
+            ("duplicate_refs", .array(t.duplicateRefs.map(JSON.string))),
+        ])
+    }
+
+    static func timescale(_ t: Timescale) -> JSON {
+        .object([
+            ("text", .string(t.text)),
+            ("kind", .string(t.kind.rawValue)),
+            ("original", t.original.map { .string($0.description) } ?? .null),
+            ("effective", t.effective.map { .string($0.description) } ?? .null),
+            ("revisions", .array(t.revisions.map { .string($0.description) })),
+            ("recurrence", t.recurrence.map(JSON.string) ?? .null),
+            ("parsed", .bool(t.parsed)),
+            ("remainder", t.remainder.map(JSON.string) ?? .null),
+        ])
+    }
+}
+
+/// `plan show` for people: each record's filled fields, then the tally.
+enum PlanText {
+    static func render(_ plan: Plan, _ schema: CollectionSchema) -> String {
+        var out = ""
+        for r in plan.records {
+            out += "\(r.source)\n"
+            for (field, value) in zip(schema.fields, r.values) where !value.isNull && !field.isCompanion {
+                if case .bool(false) = value { continue }
+                out += "  \(field.name): \(Template.display(value).replacingOccurrences(of: "\n", with: "\n    "))\n"
+            }
+            for e in r.extras { out += "  [\(e.name)]: \(e.text)\n" }
+        }
+        let t = plan.tally
+        out += "\n\(t.totalRows) rows: \(t.records) records, \(t.headerRows) header, \(t.sectionRows) section, "
+            + "\(t.continuationRows) continuation (merged), \(t.blankRows) blank, \(t.titleRows) title, "
+            + "\(t.columnLetterRows) column-letter, \(t.legendRows) legend, \(t.skipped.count) skipped\n"
+        for s in t.skipped { out += "  skipped \(s.location): \(s.reason ?? "") — \(s.text)\n" }
+        if !t.unmappedColumns.isEmpty { out += "columns kept as extras: \(t.unmappedColumns.joined(separator: ", "))\n" }
+        if !t.duplicateRefs.isEmpty { out += "duplicate refs: \(t.duplicateRefs.joined(separator: ", "))\n" }
+        return out
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+
+/// Turns a spreadsheet cell as exported (with HTML fragments, entities and stray spacing) into
+/// plain text: `<p>` and `<br>` become line breaks, list items become lines, other tags go,
+/// entities are decoded, and spaces are normalised line by line.
+public enum CellText {
+    public static func clean(_ raw: String) -> String {
+        guard raw.contains("<") || raw.contains("&") || raw.contains("  ") || raw.contains("\n") || raw.contains("\r")
+            || raw.first?.isWhitespace == true || raw.last?.isWhitespace == true else { return raw }
+        var text = ""
+        var i = raw.startIndex
+        while i < raw.endIndex {
+            let c = raw[i]
+            if c == "<", let close = raw[i...].firstIndex(of: ">"), isTag(raw[raw.index(after: i)..<close]) {
+                let name = raw[raw.index(after: i)..<close].lowercased()
+                    .trimmingCharacters(in: .init(charactersIn: "/ ")).prefix { $0.isLetter || $0.isNumber }
+                if ["p", "br", "li", "ul", "ol", "div", "tr", "h1", "h2", "h3", "h4"].contains(String(name)) { text += "\n" }
+                i = raw.index(after: close)
+                continue
+            }
+            if c == "&", let semi = raw[i...].prefix(10).firstIndex(of: ";"), let decoded = entity(raw[raw.index(after: i)..<semi]) {
+                text += decoded
+                i = raw.index(after: semi)
+                continue
+            }
+            text.append(c)
+            i = raw.index(after: i)
+        }
+        return text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" })
+            .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\u{A0}" }).joined(separator: " ") }
+            .filter { !$0.isEmpty }
+            .joined(separator: "\n")
+    }
+
+    /// `<p>`, `</b>`, `<a href="…">`, `<ul style="…">`: a tag, not a "<" in prose like "< 5%".
+    private static func isTag(_ inside: Substring) -> Bool {
+        let body = inside.hasPrefix("/") ? inside.dropFirst() : inside
+        guard let first = body.first, first.isLetter else { return false }
+        return body.prefix { $0.isLetter || $0.isNumber }.count <= 10
+    }
+
+    private static func entity(_ name: Substring) -> String? {
+        switch name {
+        case "amp": return "&"
+        case "lt": return "<"
+        case "gt": return ">"
+        case "quot": return "\""
+        case "apos", "#39": return "'"
+        case "nbsp": return " "
+        case "pound": return "£"
+        case "ndash": return "–"
+        case "mdash": return "—"
+        default:
+            if name.hasPrefix("#x"), let v = UInt32(name.dropFirst(2), radix: 16), let s = Unicode.Scalar(v) { return String(s) }
+            if name.hasPrefix("#"), let v = UInt32(name.dropFirst()), let s = Unicode.Scalar(v) { return String(s) }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Expressions
+
+/// Fields worked out from other fields of the same record, when the schema has them:
+/// an inferred status from status words in the progress log, a baseline from a `Baseline:` label,
+/// and the numeric targets in the success criteria.
+enum Derivations {
+    static func apply(to values: inout [Value], _ schema: CollectionSchema) {
+        func text(_ name: String) -> String? {
+            guard let s = schema.slot(of: name), case .string(let t) = values[s] else { return nil }
+            return t
+        }
+        if let slot = schema.slot(of: "status_inferred") {
+            let sources = ["progress", "outcome"].compactMap(text)
+            values[slot] = sources.lazy.compactMap(inferredStatus).first.map(Value.string) ?? .null
+        }
+        if let slot = schema.slot(of: "baseline"), values[slot].isNull {
+            let sources = ["success", "evidence", "target"].compactMap(text)
+            values[slot] = sources.lazy.compactMap(labelledBaseline).first.map(Value.string) ?? .null
+        }
+        if let slot = schema.slot(of: "targets"), values[slot].isNull {
+            values[slot] = .list((text("success").map(targets) ?? []).map(Value.string))
+        }
+    }
+
+    /// Phrases that say an action is finished, and look-alikes that do not.
+    private static let completion = try! NSRegularExpression(pattern:
+        #"(confirmed complete|(?:this )?action is (?:now )?complete(?:d)?|agreed (?:as|to be) complete|recommendation to close|agreed to close|action (?:has been )?closed|now complete(?:d)?)"#,
+        options: [.caseInsensitive])
+    private static let notYet = try! NSRegularExpression(pattern:
+        #"(will be complete|to remain open|can be closed when|not (?:yet )?complete|once complete|until complete)"#,
+        options: [.caseInsensitive])
+
+    /// The last completion phrase in the text, unless its sentence says it is not yet so.
+    static func inferredStatus(_ text: String) -> String? {
+        let range = NSRange(text.startIndex..., in: text)
+        var found: String?
+        for m in completion.matches(in: text, range: range) {
+            let r = Range(m.range, in: text)!
+            let sentenceStart = text[..<r.lowerBound].lastIndex(where: { $0 == "." || $0 == "\n" }).map { text.index(after: $0) } ?? text.startIndex
+            let sentence = String(text[sentenceStart..<r.upperBound])
+            if notYet.firstMatch(in: sentence, range: NSRange(sentence.startIndex..., in: sentence)) == nil {
+                found = String(text[r]).prefix(1).uppercased() + String(text[r]).dropFirst().lowercased()
+            }
+        }
+        return found
+    }
+
+    /// `Baseline: 38% (2023)` → "38% (2023)"; `Baseline - not available` → "Not available".
+    static func labelledBaseline(_ text: String) -> String? {
+        guard let r = text.range(of: "baseline", options: .caseInsensitive) else { return nil }
+        var rest = text[r.upperBound...].drop(while: { $0 == " " })
+        guard let first = rest.first, first == ":" || first == "-" || first == "–" else { return nil }
+        rest = rest.dropFirst().drop(while: { $0 == " " })
+        let value = rest.prefix { $0 != "\n" && $0 != ";" }
+        let v = trimmed(value.hasSuffix(".") ? value.dropLast() : value)
+        return v.isEmpty ? nil : v
+    }
+
+    private static let targetPattern = try! NSRegularExpression(pattern:
+        #"[^.;\n]*?(?:[<>≥≤+\-]?\s?\d+(?:\.\d+)?\s?%|target[^.;\n]*\d)[^.;\n]*"#, options: [.caseInsensitive])
+
+    /// The phrases of the success criteria that state a numeric target ("95% of decisions …").
+    static func targets(_ text: String) -> [String] {
+        targetPattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+            Range($0.range, in: text).map { trimmed(text[$0]) }
+        }.filter { !$0.isEmpty }
+    }
+}

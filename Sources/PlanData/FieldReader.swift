@@ -1,0 +1,162 @@
+import Foundation
+import Expressions
+import Timescales
+
+/// Reads a field's text into its typed value and its companions (see `FieldSpec.Reading`).
+public struct FieldReader: Sendable {
+    public let schema: CollectionSchema
+    public let owners: OwnerDirectory
+    let timescales: TimescaleParser
+
+    public init(schema: CollectionSchema, owners: OwnerDirectory = OwnerDirectory(), calendar: TermCalendar = .uk) {
+        self.schema = schema
+        self.owners = owners
+        self.timescales = TimescaleParser(calendar: calendar)
+    }
+
+    /// Why a text could not be read as its field's type.
+    public struct Invalid: Error { public var message: String }
+
+    /// Stores `text` (nil or blank: absent) in the field at `slot` and fills its companions.
+    public func assign(_ text: String?, to slot: Int, in values: inout [Value]) throws(Invalid) {
+        let field = schema.fields[slot]
+        let t = text.map(trimmed) ?? ""
+        func set(_ suffix: String, _ v: Value, prefix: String = "") {
+            if let s = schema.slot(of: prefix.isEmpty ? field.name + suffix : prefix + field.name) { values[s] = v }
+        }
+        let textValue: Value = t.isEmpty ? .null : .string(t)
+        switch field.reading {
+        case .plain:
+            values[slot] = try Self.typed(t, as: field.type)
+            if field.type == .date { set("_text", textValue) }
+        case .ref:
+            values[slot] = t.isEmpty ? .null : .string(Refs.normalise(t))
+            set("_text", textValue)
+        case .timescale:
+            let ts = timescales.parse(t)
+            values[slot] = ts.effective.map(Value.date) ?? .null
+            set("_text", textValue)
+            set("_original", ts.original.map(Value.date) ?? .null)
+            set("_revisions", .list(ts.revisions.map(Value.date)))
+            set("_recurrence", ts.recurrence.map(Value.string) ?? .null)
+            set("_parsed", t.isEmpty ? .null : .bool(ts.parsed))
+        case .people:
+            let names = owners.split(t)
+            try assignPeople(names, to: slot, in: &values)
+            set("_text", textValue)
+        case .log:
+            values[slot] = textValue
+            let log = ProgressLog.entries(in: t)
+            set("_entries", .list(log.entries.map { e in
+                var m = MapValue()
+                m.insert(.string("date"), .date(e.date))
+                m.insert(.string("author"), e.author.map(Value.string) ?? .null)
+                m.insert(.string("text"), .string(e.text))
+                return .map(m)
+            }))
+            set("_latest", log.entries.map(\.date).max().map(Value.date) ?? .null)
+        }
+    }
+
+    /// A YAML or JSON list for a list field.
+    public func assign(list items: [String], to slot: Int, in values: inout [Value]) throws(Invalid) {
+        let field = schema.fields[slot]
+        if field.reading == .people {
+            try assignPeople(items.flatMap { owners.split($0) }, to: slot, in: &values)
+            if let s = schema.slot(of: field.name + "_text") { values[s] = .string(items.joined(separator: "; ")) }
+            return
+        }
+        guard case .list(let element) = field.type else { throw Invalid(message: "is not a list field") }
+        var out: [Value] = []
+        for item in items { out.append(try Self.typed(trimmed(item), as: element)) }
+        values[slot] = .list(out)
+    }
+
+    private func assignPeople(_ names: [String], to slot: Int, in values: inout [Value]) throws(Invalid) {
+        var resolved: [String] = [], unknown: [String] = []
+        for n in names {
+            if let c = owners.canonical(n) {
+                if !resolved.contains(c) { resolved.append(c) }
+            } else {
+                if !resolved.contains(n) { resolved.append(n) }
+                if !owners.entries.isEmpty && !unknown.contains(n) { unknown.append(n) }
+            }
+        }
+        let field = schema.fields[slot]
+        switch field.type {
+        case .list: values[slot] = .list(resolved.map(Value.string))
+        default: values[slot] = resolved.isEmpty ? .null : .string(resolved.joined(separator: "; "))
+        }
+        if let s = schema.slot(of: "unknown_" + field.name) { values[s] = .list(unknown.map(Value.string)) }
+    }
+
+    /// Plain text as a value of `type`; empty text is null.
+    static func typed(_ t: String, as type: CELType) throws(Invalid) -> Value {
+        if t.isEmpty { return .null }
+        switch type {
+        case .string, .dyn: return .string(t)
+        case .int:
+            guard let v = Int64(t) else { throw Invalid(message: "'\(t)' is not a whole number") }
+            return .int(v)
+        case .uint:
+            guard let v = UInt64(t) else { throw Invalid(message: "'\(t)' is not a non-negative whole number") }
+            return .uint(v)
+        case .double:
+            guard let v = Double(t.replacingOccurrences(of: ",", with: "")), v.isFinite else { throw Invalid(message: "'\(t)' is not a number") }
+            return .double(v)
+        case .bool:
+            switch t.lowercased() {
+            case "true", "yes", "y": return .bool(true)
+            case "false", "no", "n": return .bool(false)
+            default: throw Invalid(message: "'\(t)' is not true/false or yes/no")
+            }
+        case .date:
+            // An unreadable date is null here; the text stays in `<field>_text` for rules to see.
+            return Day(iso: t).map(Value.date) ?? .null
+        case .list(let element):
+            var items: [Value] = []
+            for p in t.split(whereSeparator: { $0 == ";" || $0 == "\n" }).map(trimmed) where !p.isEmpty {
+                items.append(try typed(p, as: element))
+            }
+            return .list(items)
+        default:
+            throw Invalid(message: "fields of type \(type) cannot be read from text")
+        }
+    }
+}
+
+/// Trims white space at both ends. Faster than Foundation's `trimmingCharacters(in:)`, which
+/// dominated plan loading; text without surrounding space is returned without copying.
+func trimmed(_ s: some StringProtocol) -> String {
+    guard let first = s.firstIndex(where: { !$0.isWhitespace }) else { return "" }
+    let last = s.lastIndex(where: { !$0.isWhitespace })!
+    if first == s.startIndex && last == s.index(before: s.endIndex), let string = s as? String { return string }
+    return String(s[first...last])
+}
+
+/// Reference numbers as plans write them.
+public enum Refs {
+    /// `PAP: 1.1` → `1.1`; `3.1.1 [3.2-3.5]` → `3.1.1`; `PAP5B:1`, `1:1a`, `HP 4` stay as they are
+    /// (spacing normalised). The original is kept by the caller.
+    public static func normalise(_ text: String) -> String {
+        var s = text
+        // Cross-references in square brackets are notes, not part of the ref.
+        while let open = s.firstIndex(of: "["), let close = s[open...].firstIndex(of: "]") {
+            s.removeSubrange(open...close)
+        }
+        s = s.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        // A word prefix with a colon before a numeric ref: "PAP: 1.1", "Action: 2.3".
+        if let colon = s.firstIndex(of: ":"), s[..<colon].allSatisfy(\.isLetter) {
+            let rest = trimmed(s[s.index(after: colon)...])
+            if let first = rest.first, first.isNumber { return rest }
+        }
+        return s
+    }
+
+    /// Whether a cell looks like the ref of an action rather than prose: short, with a number.
+    static func looksLikeRef(_ text: String) -> Bool {
+        let s = normalise(text)
+        guard !s.isEmpty, s.count <= 16, s.contains(where: \.isNumber) else { return false }
+        return s.split(separator: " ").count <= 2
+    }
+}
