@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // libyaml, the system C library (Debian: libyaml-dev).
@@ -21,7 +22,7 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CYAML"]),
         .target(name: "Expressions"),
         .target(name: "Timescales", dependencies: ["Expressions"]),
-        .target(name: "PlanData", dependencies: ["YAML", "Expressions", "Timescales"]),
+        .target(name: "PlanData", dependencies: ["YAML", "Expressions", "Timescales", "ZIPFoundation"]),
         .target(name: "Rules", dependencies: ["YAML", "Expressions", "PlanData"]),
         .target(name: "Reports", dependencies: ["Rules", "PlanData", "Expressions"]),
         .executableTarget(
@@ -40,7 +41,7 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"]),
         .testTarget(name: "TimescalesTests", dependencies: ["Timescales"]),
-        .testTarget(name: "PlanDataTests", dependencies: ["PlanData"]),
+        .testTarget(name: "PlanDataTests", dependencies: ["PlanData", "ZIPFoundation"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
         .testTarget(name: "CLITests", dependencies: ["stocktake"], exclude: ["Golden"]),
     ]

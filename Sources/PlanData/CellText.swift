@@ -18,10 +18,20 @@ public enum CellText {
                 i = raw.index(after: close)
                 continue
             }
-            if c == "&", let semi = raw[i...].prefix(10).firstIndex(of: ";"), let decoded = entity(raw[raw.index(after: i)..<semi]) {
-                text += decoded
-                i = raw.index(after: semi)
-                continue
+            if c == "&" {
+                let rest = raw[raw.index(after: i)...]
+                if let semi = rest.prefix(10).firstIndex(of: ";"), let decoded = entity(rest[..<semi]) {
+                    text += decoded
+                    i = raw.index(after: semi)
+                    continue
+                }
+                // HTML also reads a few legacy references without the semicolon ("&amp", "&LT"),
+                // as browsers and Python's html.unescape do; longest name first.
+                if let name = legacyNames.first(where: { rest.hasPrefix($0) }), let decoded = entity(Substring(name.lowercased())) {
+                    text += decoded
+                    i = raw.index(i, offsetBy: name.count + 1)
+                    continue
+                }
             }
             text.append(c)
             i = raw.index(after: i)
@@ -39,6 +49,9 @@ public enum CellText {
         return body.prefix { $0.isLetter || $0.isNumber }.count <= 10
     }
 
+    private static let legacyNames = ["frac12", "frac14", "frac34", "pound", "QUOT", "quot", "nbsp", "COPY", "copy", "AMP", "amp",
+                                      "REG", "reg", "deg", "LT", "lt", "GT", "gt"]
+
     private static func entity(_ name: Substring) -> String? {
         switch name {
         case "amp": return "&"
@@ -50,6 +63,12 @@ public enum CellText {
         case "pound": return "£"
         case "ndash": return "–"
         case "mdash": return "—"
+        case "copy": return "©"
+        case "reg": return "®"
+        case "deg": return "°"
+        case "frac12": return "½"
+        case "frac14": return "¼"
+        case "frac34": return "¾"
         default:
             if name.hasPrefix("#x"), let v = UInt32(name.dropFirst(2), radix: 16), let s = Unicode.Scalar(v) { return String(s) }
             if name.hasPrefix("#"), let v = UInt32(name.dropFirst()), let s = Unicode.Scalar(v) { return String(s) }

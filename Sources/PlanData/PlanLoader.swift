@@ -3,7 +3,7 @@ import Expressions
 import YAML
 
 public enum PlanFormat: String, Sendable, CaseIterable {
-    case yaml, json, csv, tsv
+    case yaml, json, csv, tsv, xlsx
 
     /// From the file name, else from the first bytes.
     static func detect(path: String, bytes: [UInt8]) -> PlanFormat {
@@ -12,8 +12,10 @@ public enum PlanFormat: String, Sendable, CaseIterable {
         case "json": return .json
         case "csv": return .csv
         case "tsv", "tab": return .tsv
+        case "xlsx", "xlsm": return .xlsx
         default: break
         }
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .xlsx }
         let firstLine = bytes.prefix(4096).split(separator: UInt8(ascii: "\n"), maxSplits: 1).first ?? []
         if let first = bytes.first(where: { $0 > 0x20 }), first == UInt8(ascii: "{") || first == UInt8(ascii: "[") { return .json }
         if firstLine.contains(UInt8(ascii: "\t")) { return .tsv }
@@ -34,6 +36,8 @@ public struct Plan: Sendable {
 public struct PlanLoader: Sendable {
     public let schema: CollectionSchema
     let reader: FieldReader
+    /// For workbooks: the sheet to read (default: the first with a header row).
+    public var sheet: String?
 
     public init(schema: CollectionSchema, owners: OwnerDirectory = OwnerDirectory()) {
         self.schema = schema
@@ -73,7 +77,38 @@ public struct PlanLoader: Sendable {
         case .json: return try readTree(path: path, bytes: bytes, json: true, body)
         case .csv: return try readTable(path: path, bytes: bytes, delimiter: UInt8(ascii: ","), body)
         case .tsv: return try readTable(path: path, bytes: bytes, delimiter: UInt8(ascii: "\t"), body)
+        case .xlsx: return try readWorkbook(path: path, body)
         }
+    }
+
+    private func readWorkbook(path: String, _ body: (Record) throws -> Void) throws -> Plan {
+        let workbook = try XLSXReader(path: path)
+        let sheets = try workbook.sheets()
+        guard !sheets.isEmpty else { throw PlanError(file: path, "the workbook has no sheets") }
+        var chosen: (XLSXReader.Sheet, [TableRow])?
+        if let name = sheet {
+            guard let s = sheets.first(where: { $0.name == name }) else {
+                throw PlanError(file: path, "no sheet named '\(name)'; sheets: \(sheets.map { "'\($0.name)'" }.joined(separator: ", "))")
+            }
+            chosen = (s, try workbook.rows(of: s))
+        } else {
+            let probe = TableImporter(file: path, reader: reader)
+            for s in sheets {
+                let rows = try workbook.rows(of: s)
+                if rows.prefix(100).contains(where: { probe.headerMapping($0.cells.map(CellText.clean)) != nil }) {
+                    chosen = (s, rows)
+                    break
+                }
+            }
+        }
+        guard let (_, rows) = chosen else {
+            throw PlanError(file: path, "no sheet has a header row naming fields of '\(schema.name)' (sheets: "
+                            + "\(sheets.map { "'\($0.name)'" }.joined(separator: ", "))); name one with --sheet")
+        }
+        var table = TableImporter(file: path, reader: reader)
+        for row in rows { try table.add(row, body) }
+        try table.finish(body)
+        return try finished(table, path)
     }
 
     static func readBytes(_ path: String) throws -> [UInt8] {

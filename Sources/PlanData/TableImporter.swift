@@ -178,9 +178,9 @@ struct TableImporter {
         let hasCore = filled.contains { $0 < columns.count && columns[$0].map(core.contains) == true }
         if !hasCore {
             // "1.1 Improved timeliness of EHC Plans", "PAP 1", "Community Paediatrics": sets the section.
+            // A sub-section keeps the lead of the priority it sits under.
             try flush(emit)
             section = refText.isEmpty ? first : refText
-            sectionLead = nil
             noteSection(row, cells, filled)
             return
         }

@@ -15,7 +15,7 @@ struct Check: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("The plan: YAML, JSON, CSV or TSV.", valueName: "plan"))
+    @Argument(help: ArgumentHelp("The plan: YAML, JSON, CSV, TSV or XLSX.", valueName: "plan"))
     var plan: String
 
     @OptionGroup var ruleOptions: RuleOptions
@@ -27,8 +27,7 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a finding is at or above this level: info, warning, error, critical, or never.", valueName: "level"))
     var failOn = "error"
 
-    @Option(name: .customLong("input-format"), help: ArgumentHelp("Read the plan as this format instead of guessing from its name: yaml, json, csv, tsv.", valueName: "format"))
-    var inputFormat: PlanFormat?
+    @OptionGroup var input: PlanInputOptions
 
     @Option(help: ArgumentHelp("Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never.", valueName: "when"))
     var color = "auto"
@@ -50,9 +49,9 @@ struct Check: ParsableCommand {
         let ruleSet = try ruleOptions.load()
         let collection = try ruleOptions.collectionName(for: ruleSet)
         var engine = Engine(ruleSet: ruleSet, collection: collection, asOf: day)
-        let loader = PlanLoader(schema: engine.schema)
+        let loader = try input.loader(for: engine.schema)
         let loaded = try loadingPlan {
-            try loader.read(path: plan, format: inputFormat) { engine.check($0) }
+            try loader.read(path: plan, format: input.inputFormat) { engine.check($0) }
         }
         let result = engine.result(planFile: loaded.file, planName: loaded.name)
 

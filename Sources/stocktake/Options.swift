@@ -60,13 +60,21 @@ func loadingPlan<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
-/// `--owners owners.yaml`: the owner directory.
-struct OwnerOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("An owner directory (YAML list of name, aliases, email, role, escalates-to).", valueName: "file"))
+/// How to read the plan: format, sheet, owner directory.
+struct PlanInputOptions: ParsableArguments {
+    @Option(name: .customLong("input-format"), help: ArgumentHelp("Read the plan as this format instead of guessing from its name: yaml, json, csv, tsv, xlsx.", valueName: "format"))
+    var inputFormat: PlanFormat?
+
+    @Option(help: ArgumentHelp("For workbooks: the sheet holding the plan (default: the first sheet with a header row).", valueName: "name"))
+    var sheet: String?
+
+    @Option(help: ArgumentHelp("An owner directory: a YAML list of entries with name, aliases, email, role, escalates-to.", valueName: "file"))
     var owners: String?
 
-    func load() throws -> OwnerDirectory {
-        guard let owners else { return OwnerDirectory() }
-        return try loadingPlan { try OwnerDirectory.load(path: owners) }
+    func loader(for schema: CollectionSchema) throws -> PlanLoader {
+        let directory = try owners.map { path in try loadingPlan { try OwnerDirectory.load(path: path) } } ?? OwnerDirectory()
+        var loader = PlanLoader(schema: schema, owners: directory)
+        loader.sheet = sheet
+        return loader
     }
 }

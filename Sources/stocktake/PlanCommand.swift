@@ -18,17 +18,14 @@ struct PlanCommand: ParsableCommand {
             abstract: "Print the normalised records of a plan, with source positions and a tally of every row."
         )
 
-        @Argument(help: ArgumentHelp("The plan: YAML, JSON, CSV or TSV.", valueName: "plan"))
+        @Argument(help: ArgumentHelp("The plan: YAML, JSON, CSV, TSV or XLSX.", valueName: "plan"))
         var plan: String
 
         @OptionGroup var ruleOptions: RuleOptions
-        @OptionGroup var ownerOptions: OwnerOptions
+        @OptionGroup var input: PlanInputOptions
 
         @Option(help: ArgumentHelp("text or json.", valueName: "format"))
         var format = "text"
-
-        @Option(name: .customLong("input-format"), help: ArgumentHelp("Read the plan as this format: yaml, json, csv, tsv.", valueName: "format"))
-        var inputFormat: PlanFormat?
 
         func validate() throws {
             guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json") }
@@ -40,8 +37,8 @@ struct PlanCommand: ParsableCommand {
                 let set = try ruleOptions.load()
                 schema = set.collections[try ruleOptions.collectionName(for: set)]!
             }
-            let owners = try ownerOptions.load()
-            let loaded = try loadingPlan { try PlanLoader(schema: schema, owners: owners).load(path: plan, format: inputFormat) }
+            let loader = try input.loader(for: schema)
+            let loaded = try loadingPlan { try loader.load(path: plan, format: input.inputFormat) }
             Output.standardOutput(format == "json" ? PlanJSON.render(loaded, schema) : PlanText.render(loaded, schema))
         }
     }
