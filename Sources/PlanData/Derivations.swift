@@ -25,7 +25,7 @@ enum Derivations {
 
     /// Phrases that say an action is finished, and look-alikes that do not.
     private static let completion = try! NSRegularExpression(pattern:
-        #"(confirmed complete|(?:this )?action is (?:now )?complete(?:d)?|agreed (?:as|to be) complete|recommendation to close|agreed to close|action (?:has been )?closed|now complete(?:d)?)"#,
+        #"(confirmed complete|(?:this )?action is (?:now )?complete(?:d)?|agreed (?:as|to be) complete|recommendation to close|agreed to close|action (?:has been )?closed|(?:marked|signed off) as complete|action complete\b|(?<=^|: |- |– )complete\b(?!d))"#,
         options: [.caseInsensitive])
     private static let notYet = try! NSRegularExpression(pattern:
         #"(will be complete|to remain open|can be closed when|not (?:yet )?complete|once complete|until complete)"#,

@@ -20,7 +20,17 @@ public enum ProgressLog {
         var starts: [Start] = []
         var i = 0
         while i < tokens.count {
-            guard isBoundary(tokens, i, chars) else { i += 1; continue }
+            // Mid-sentence, only a date followed by initials and a dash or colon starts an entry
+            // ("… early in the new year Jan24 AW - CYP MH …").
+            guard isBoundary(tokens, i, chars) else {
+                if let (day, length) = TimescaleParser.date(tokens, i, calendar), let (a, end) = initials(tokens, i + length) {
+                    starts.append(Start(token: i, textStart: offset(tokens, end, chars), date: day, author: a))
+                    i = end
+                } else {
+                    i += 1
+                }
+                continue
+            }
             // Author first: "ED and H M-N - 19/03/2024 - …"
             if let (author, dateIndex) = authorFirst(tokens, i), let (day, length) = TimescaleParser.date(tokens, dateIndex, calendar),
                let after = separator(tokens, dateIndex + length) {
@@ -91,8 +101,10 @@ public enum ProgressLog {
         var words: [String] = []
         while j < tokens.count, words.count < 6 {
             let t = tokens[j]
-            if t.text == "&" || t.lower == "and" || (t.text == "-" && j + 1 < tokens.count && isInitials(tokens[j + 1].text) && !words.isEmpty
-                                                       && j + 2 < tokens.count && ![":", "-", "–"].contains(tokens[j + 1].text)) {
+            // A hyphen joins initials only when written without spaces ("H M-N"); " - " is a separator.
+            let joinsInitials = t.text == "-" && !words.isEmpty && j + 1 < tokens.count && isInitials(tokens[j + 1].text)
+                && tokens[j - 1].start + tokens[j - 1].text.count == t.start && tokens[j + 1].start == t.start + 1
+            if t.text == "&" || t.lower == "and" || joinsInitials {
                 words.append(t.text)
                 j += 1
                 continue

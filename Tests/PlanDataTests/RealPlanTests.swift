@@ -237,3 +237,30 @@ func strings(_ r: Record, _ field: String) -> [String] {
         #expect(XLSXReader.isDateFormat("dd/mm/yyyy") && !XLSXReader.isDateFormat("0.00%"))
     }
 }
+
+@Suite struct InferredStatusTests {
+    @Test(arguments: [
+        ("Nov23-AA: Confirmed complete", "Confirmed complete"),
+        ("This action is now complete.", "This action is now complete"),
+        ("Nov 24: Recommendation to close (agreed by LIP EB May 25)", "Recommendation to close"),
+        ("July LIP EB agreed to close the PAP action.", "Agreed to close"),
+        ("Nov 24 - Agreed as complete during LIP EB.", "Agreed as complete"),
+        ("Oct 24: Marked as complete as waiting list has halved", "Marked as complete"),
+        ("Sep 24: Complete and all key stakeholders have given final feedback.", "Complete"),
+        ("Jun 24: PG: better join up. Action complete although will develop more.", "Action complete"),
+    ])
+    func completionPhrases(text: String, phrase: String) {
+        #expect(Derivations.inferredStatus(text) == phrase)
+    }
+
+    @Test(arguments: [
+        "Action will be completed by May 2024.",
+        "Agreed action to remain open until the review.",
+        "Action can be closed when reported and agreed at LIP Exec.",
+        "Work has been completed and Dr Howard invited to PfA workstream.",
+        "recommendation to complete action once agreed at board",
+    ])
+    func lookAlikesAreNotCompletion(text: String) {
+        #expect(Derivations.inferredStatus(text) == nil)
+    }
+}

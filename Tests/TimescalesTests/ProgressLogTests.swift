@@ -33,3 +33,11 @@ import Expressions
         #expect(r.entries.count == 1)
     }
 }
+
+@Suite struct ProgressLogRunOnTests {
+    @Test func initialsAndADashStartAnEntryMidSentence() {
+        let r = ProgressLog.entries(in: "Dec23 AW - resource being secured early in the new year Jan24 AW - CYP MH support now in post Mar24 PC - mapping done")
+        #expect(r.entries.map { "\($0.date)|\($0.author ?? "")" } == ["2023-12-31|AW", "2024-01-31|AW", "2024-03-31|PC"])
+        #expect(r.entries[0].text == "resource being secured early in the new year")
+    }
+}
