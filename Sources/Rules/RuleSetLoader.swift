@@ -218,11 +218,15 @@ private struct Loader {
                 typeNode = pair.value["type"] ?? pair.value
                 aliases = (pair.value["aliases"]?.sequence ?? []).compactMap(\.scalar)
             }
-            guard let text = typeNode.scalar, let type = CELType(parsing: text) else {
-                report(file, typeNode.mark, "field '\(fieldName)' needs a type: string, int, double, bool, date or list(string)")
+            let readings: [String: (CELType, FieldSpec.Reading)] = [
+                "timescale": (.date, .timescale), "people": (.list(.string), .people), "log": (.string, .log), "ref": (.string, .ref),
+            ]
+            guard let text = typeNode.scalar, let (type, reading) = readings[text] ?? CELType(parsing: text).map({ ($0, .plain) }) else {
+                report(file, typeNode.mark, "field '\(fieldName)' needs a type: string, int, double, bool, date, list(string), "
+                       + "or a reading: ref, timescale, people, log")
                 continue
             }
-            schema.add(FieldSpec(fieldName, type, aliases: aliases))
+            schema.add(FieldSpec(fieldName, type, reading: reading, aliases: aliases))
         }
         if schema.key.isEmpty { report(file, node.mark, "collection '\(name)' needs 'key:' (the field that identifies a record)") }
         for f in [schema.key, schema.ownerField].compactMap({ $0 }) where !f.isEmpty && schema.slot(of: f) == nil {
