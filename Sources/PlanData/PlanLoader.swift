@@ -38,10 +38,13 @@ public struct PlanLoader: Sendable {
     let reader: FieldReader
     /// For workbooks: the sheet to read (default: the first with a header row).
     public var sheet: String?
+    /// An explicit table layout, for exports the heading heuristics get wrong.
+    public var profile = PlanProfile()
 
     public init(schema: CollectionSchema, owners: OwnerDirectory = OwnerDirectory()) {
         self.schema = schema
         self.reader = FieldReader(schema: schema, owners: owners)
+        self.profile = PlanProfile(columns: schema.columns)
     }
 
     public func load(path: String, format: PlanFormat? = nil) throws -> Plan {
@@ -86,16 +89,16 @@ public struct PlanLoader: Sendable {
         let sheets = try workbook.sheets()
         guard !sheets.isEmpty else { throw PlanError(file: path, "the workbook has no sheets") }
         var chosen: (XLSXReader.Sheet, [TableRow])?
-        if let name = sheet {
+        if let name = sheet ?? profile.sheet {
             guard let s = sheets.first(where: { $0.name == name }) else {
                 throw PlanError(file: path, "no sheet named '\(name)'; sheets: \(sheets.map { "'\($0.name)'" }.joined(separator: ", "))")
             }
             chosen = (s, try workbook.rows(of: s))
         } else {
-            let probe = TableImporter(file: path, reader: reader)
+            let probe = TableImporter(file: path, reader: reader, profile: profile)
             for s in sheets {
                 let rows = try workbook.rows(of: s)
-                if rows.prefix(100).contains(where: { probe.headerMapping($0.cells.map(CellText.clean)) != nil }) {
+                if rows.prefix(100).contains(where: { probe.headerMapping($0.cells.map(CellText.clean), line: $0.line) != nil }) {
                     chosen = (s, rows)
                     break
                 }
@@ -105,7 +108,7 @@ public struct PlanLoader: Sendable {
             throw PlanError(file: path, "no sheet has a header row naming fields of '\(schema.name)' (sheets: "
                             + "\(sheets.map { "'\($0.name)'" }.joined(separator: ", "))); name one with --sheet")
         }
-        var table = TableImporter(file: path, reader: reader)
+        var table = TableImporter(file: path, reader: reader, profile: profile)
         for row in rows { try table.add(row, body) }
         try table.finish(body)
         return try finished(table, path)
@@ -229,7 +232,7 @@ public struct PlanLoader: Sendable {
             throw PlanError(file: path, line: line, "invalid UTF-8 byte 0x\(String(bytes[bad], radix: 16, uppercase: true)); save the file as UTF-8")
         }
         var csv = CSVReader(bytes: bytes, delimiter: delimiter)
-        var table = TableImporter(file: path, reader: reader)
+        var table = TableImporter(file: path, reader: reader, profile: profile)
         do {
             while let row = try csv.next() {
                 try table.add(TableRow(cells: row.fields, line: row.line), body)

@@ -62,6 +62,8 @@ public struct CollectionSchema: Sendable {
     public var key: String
     /// The field naming who owns a record (a list or a single name), for escalation.
     public var ownerField: String?
+    /// Explicit heading (or column letter) → field mappings, from the rule set's `columns:`.
+    public var columns: [String: String] = [:]
     public private(set) var fields: [FieldSpec] = []
     private var slots: [String: Int] = [:]
 

@@ -71,6 +71,7 @@ public struct PlanTally: Sendable {
 struct TableImporter {
     let file: String
     let reader: FieldReader
+    let profile: PlanProfile
     private var schema: CollectionSchema { reader.schema }
 
     private(set) var tally = PlanTally()
@@ -83,9 +84,10 @@ struct TableImporter {
     private var inLegend = false
     private var pending: (cells: [String], raw: [String], row: TableRow)?
 
-    init(file: String, reader: FieldReader) {
+    init(file: String, reader: FieldReader, profile: PlanProfile = PlanProfile()) {
         self.file = file
         self.reader = reader
+        self.profile = profile
     }
 
     private var refColumn: Int? { columns.firstIndex { $0 == schema.slot(of: schema.key) } }
@@ -104,7 +106,7 @@ struct TableImporter {
         let single = filled.count == 1 ? cells[filled[0]] : nil
         let first = cells[filled[0]]
         if columns.isEmpty {
-            if let mapping = headerMapping(cells) {
+            if let mapping = headerMapping(cells, line: row.line), profile.headerRow.map({ $0 == row.line }) ?? true {
                 columns = mapping
                 headings = cells
                 tally.headerRows += 1
@@ -228,14 +230,17 @@ struct TableImporter {
 
     /// The column → field mapping when this row is a header: at least three headings (or all, for
     /// narrow tables) name fields, and they are most of the row's filled cells.
-    func headerMapping(_ cells: [String]) -> [Int?]? {
+    func headerMapping(_ cells: [String], line: Int? = nil) -> [Int?]? {
         var taken = Set<Int>()
         var mapping: [Int?] = []
         var filled = 0, mapped = 0
-        for cell in cells {
-            guard !cell.isEmpty else { mapping.append(nil); continue }
+        for (index, cell) in cells.enumerated() {
+            // A profile may name columns by letter, on its `header-row`; those count even when the heading is blank.
+            let byLetter = line != nil && line == profile.headerRow
+                ? profile.columns[TableRow.columnName(index)].flatMap(schema.slot(of:)) : nil
+            guard !cell.isEmpty || byLetter != nil else { mapping.append(nil); continue }
             filled += 1
-            if let slot = slot(forHeading: cell), !taken.contains(slot) {
+            if let slot = byLetter ?? slot(forHeading: cell), !taken.contains(slot) {
                 taken.insert(slot)
                 mapping.append(slot)
                 mapped += 1
@@ -243,11 +248,17 @@ struct TableImporter {
                 mapping.append(nil)
             }
         }
+        if !profile.columns.isEmpty {
+            // With an explicit layout, the header is the row where most named columns appear.
+            guard mapped >= min(2, profile.columns.count) else { return nil }
+            return mapping
+        }
         guard mapped >= max(2, min(3, filled)), mapped * 10 >= filled * 6 else { return nil }
         return mapping
     }
 
     private func slot(forHeading heading: String) -> Int? {
+        if let field = profile.columns[PlanProfile.key(heading)] { return schema.slot(of: field) }
         let full = Self.normalise(heading)
         let short = Self.normalise(heading.replacingOccurrences(of: #"\([^)]*\)"#, with: " ", options: .regularExpression))
         for (slot, f) in schema.fields.enumerated() where !f.isCompanion {

@@ -205,7 +205,7 @@ private struct Loader {
 
     private mutating func buildCollection(_ name: String, _ node: Node, _ file: SourceFile, existing: CollectionSchema?) -> CollectionSchema? {
         guard let pairs = node.mapping else { report(file, node.mark, "collection '\(name)' must be a mapping"); return nil }
-        checkKeys(pairs, allowed: ["key", "owner", "fields"], in: file)
+        checkKeys(pairs, allowed: ["key", "owner", "fields", "columns"], in: file)
         var schema = existing ?? CollectionSchema(name: name, key: "", fields: [])
         if let key = node["key"] { schema.key = scalar(key, "key", file) ?? schema.key }
         if let owner = node["owner"] { schema.ownerField = scalar(owner, "owner", file) }
@@ -227,6 +227,15 @@ private struct Loader {
                 continue
             }
             schema.add(FieldSpec(fieldName, type, reading: reading, aliases: aliases))
+        }
+        if let columns = node["columns"] {
+            do {
+                schema.columns = try PlanProfile.columns(columns, schema: schema) { mark, message in
+                    Diagnostic(file: file.path, line: mark.line, column: mark.column, message)
+                }
+            } catch let d as Diagnostic {
+                diagnostics.append(d)
+            } catch {}
         }
         if schema.key.isEmpty { report(file, node.mark, "collection '\(name)' needs 'key:' (the field that identifies a record)") }
         for f in [schema.key, schema.ownerField].compactMap({ $0 }) where !f.isEmpty && schema.slot(of: f) == nil {

@@ -8,7 +8,7 @@ public enum Severity: String, Sendable, CaseIterable, Comparable, Codable {
 }
 
 /// A problem in a rule file, reported as `file:line:column: error: message`.
-public struct Diagnostic: Sendable, CustomStringConvertible, Hashable {
+public struct Diagnostic: Error, Sendable, CustomStringConvertible, Hashable {
     public var file: String
     public var line: Int
     public var column: Int

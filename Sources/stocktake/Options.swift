@@ -71,10 +71,18 @@ struct PlanInputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("An owner directory: a YAML list of entries with name, aliases, email, role, escalates-to.", valueName: "file"))
     var owners: String?
 
+    @Option(help: ArgumentHelp("A plan profile: explicit columns (heading or letter → field), header-row, sheet.", valueName: "file"))
+    var profile: String?
+
     func loader(for schema: CollectionSchema) throws -> PlanLoader {
         let directory = try owners.map { path in try loadingPlan { try OwnerDirectory.load(path: path) } } ?? OwnerDirectory()
         var loader = PlanLoader(schema: schema, owners: directory)
         loader.sheet = sheet
+        if let profile {
+            var p = try loadingPlan { try PlanProfile.load(path: profile, schema: schema) }
+            p.columns.merge(schema.columns) { mine, _ in mine }
+            loader.profile = p
+        }
         return loader
     }
 }

@@ -180,6 +180,7 @@ enum PlanText {
             out += "\(r.source)\n"
             for (field, value) in zip(schema.fields, r.values) where !value.isNull && !field.isCompanion {
                 if case .bool(false) = value { continue }
+                if case .list(let items) = value, items.isEmpty { continue }
                 out += "  \(field.name): \(Template.display(value).replacingOccurrences(of: "\n", with: "\n    "))\n"
             }
             for e in r.extras { out += "  [\(e.name)]: \(e.text)\n" }

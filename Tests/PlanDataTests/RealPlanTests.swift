@@ -264,3 +264,37 @@ func strings(_ r: Record, _ field: String) -> [String] {
         #expect(Derivations.inferredStatus(text) == nil)
     }
 }
+
+@Suite struct PlanProfileTests {
+    let csv = "Quarterly improvement tracker\nNo.,What we will do,Who,When,Status\n1,Publish local offer,Amber Burton,Sep-23,On track\n"
+
+    @Test func headingsTheHeuristicsMissAreMappedByTheProfile() throws {
+        let path = try temporaryFile("odd.csv", csv)
+        let plain = try loader.load(path: path)
+        #expect(plain.tally.unmappedColumns == ["Who", "When"])
+        var profiled = loader
+        profiled.profile = PlanProfile(columns: ["Who": "owners", "When": "due"])
+        let plan = try profiled.load(path: path)
+        #expect(plan.tally.unmappedColumns.isEmpty)
+        #expect(strings(plan.records[0], "owners") == ["Amber Burton"])
+        #expect(plan.records[0].values[CollectionSchema.actions.slot(of: "due")!].stringValue == "2023-09-30")
+    }
+
+    @Test func columnLettersOnAGivenHeaderRow() throws {
+        let path = try temporaryFile("letters.csv", "x,y,z\nA1,Do it,Amber\n")
+        var profiled = loader
+        profiled.profile = PlanProfile(columns: ["A": "ref", "B": "action", "C": "owners"], headerRow: 1)
+        let plan = try profiled.load(path: path)
+        #expect(plan.records.count == 1)
+        #expect(text(plan.records[0], "action") == "Do it")
+    }
+
+    @Test func profileFilesAreChecked() throws {
+        let bad = try temporaryFile("p.yaml", "columns:\n  Who: ownr\n")
+        #expect { try PlanProfile.load(path: bad, schema: .actions) } throws: {
+            ($0 as? PlanError)?.description.contains(":2:8: error: 'ownr' is not a field of 'actions' (did you mean 'owners'?)") == true
+        }
+        let unknown = try temporaryFile("p.yaml", "colums: {}\n")
+        #expect { try PlanProfile.load(path: unknown, schema: .actions) } throws: { ($0 as? PlanError)?.message.contains("unknown key 'colums'") == true }
+    }
+}

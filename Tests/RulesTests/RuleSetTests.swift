@@ -126,6 +126,22 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 }
 
+@Suite struct CollectionColumnsTests {
+    @Test func ruleSetColumnsMapHeadingsAndAreChecked() throws {
+        let dir = try temporaryDirectory()
+        let good = try write("ruleset: c\ncollections:\n  actions:\n    columns: {Who: owners}\nrules: []\n", "good.yaml", in: dir)
+        let set = try RuleSetLoader.load(paths: [good])
+        #expect(set.collections["actions"]?.columns == ["who": "owners"])
+        let plan = try write("Ref,Action,Who\n1,Do,Amber\n", "p.csv", in: dir)
+        let loaded = try PlanLoader(schema: set.collections["actions"]!).load(path: plan)
+        #expect(loaded.tally.unmappedColumns.isEmpty)
+        let bad = try write("ruleset: c\ncollections:\n  actions:\n    columns: {Who: ownr}\nrules: []\n", "bad.yaml", in: dir)
+        #expect { try RuleSetLoader.load(paths: [bad]) } throws: {
+            ($0 as? RuleSetError)?.diagnostics.map(\.description) == ["\(bad):4:20: error: 'ownr' is not a field of 'actions' (did you mean 'owners'?)"]
+        }
+    }
+}
+
 @Suite struct EngineTests {
     func check(_ plan: String, rules: String) throws -> CheckResult {
         let dir = try temporaryDirectory()
