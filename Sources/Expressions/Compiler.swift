@@ -1,7 +1,9 @@
 /// A compiled expression: checked once, then evaluated per record without re-parsing.
 public typealias Evaluator = @Sendable (Activation) throws(EvalError) -> Value
 
-public struct Program: Sendable {
+/// A class, so that handing a program around (once per record and rule) costs one reference,
+/// not a copy of every field.
+public final class Program: Sendable {
     public let source: String
     /// The static result type (`dyn` when it depends on the data).
     public let type: CELType
@@ -9,6 +11,14 @@ public struct Program: Sendable {
     public let references: [String]
     let evaluator: Evaluator
     let localCount: Int
+
+    init(source: String, type: CELType, references: [String], evaluator: @escaping Evaluator, localCount: Int) {
+        self.source = source
+        self.type = type
+        self.references = references
+        self.evaluator = evaluator
+        self.localCount = localCount
+    }
 
     public func evaluate(_ activation: Activation) throws(EvalError) -> Value {
         if activation.locals.count < localCount {

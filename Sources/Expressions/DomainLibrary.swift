@@ -42,16 +42,26 @@ public struct StatusVocabulary: Sendable {
 enum DomainLibrary {
     static func functions(_ statuses: StatusVocabulary) -> [Function] {
         [
-            Function("date", [Overload([.string], .date), Overload([.date], .date), Overload([.timestamp], .date)],
-                     summary: "a calendar date from YYYY-MM-DD text (or the UTC day of a timestamp)", .unary { v throws(EvalError) in
-                switch v {
-                case .date: return v
-                case .string(let s):
+            Function("date", [Overload([.string], .date), Overload([.date], .date), Overload([.timestamp], .date),
+                              Overload([.int, .int, .int], .date)],
+                     summary: "a calendar date from YYYY-MM-DD text, from year, month and day, or the UTC day of a timestamp",
+                     .variadic { args throws(EvalError) in
+                switch (args.count, args.first) {
+                case (1, .date?): return args[0]
+                case (1, .string(let s)?):
                     guard let d = Day(iso: s) else { throw EvalError("cannot read '\(s)' as a date (expected YYYY-MM-DD)") }
                     return .date(d)
-                case .timestamp(let t):
+                case (1, .timestamp(let t)?):
                     return .date(Day(number: Int((t.seconds >= 0 ? t.seconds : t.seconds - 86_399) / 86_400)))
-                default: throw EvalError.noOverload("date", [v])
+                case (3, _):
+                    guard case .int(let y) = args[0], case .int(let m) = args[1], case .int(let d) = args[2] else {
+                        throw EvalError.noOverload("date", args)
+                    }
+                    guard abs(y) < 100_000, let day = Day(year: Int(y), month: Int(m), day: Int(d)) else {
+                        throw EvalError("\(y)-\(m)-\(d) is not a date")
+                    }
+                    return .date(day)
+                default: throw EvalError.noOverload("date", args)
                 }
             }),
             dateBinary("days_between", "days from the first date to the second (negative if the second is earlier)") { a, b in

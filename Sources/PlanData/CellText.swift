@@ -5,8 +5,7 @@ import Foundation
 /// entities are decoded, and spaces are normalised line by line.
 public enum CellText {
     public static func clean(_ raw: String) -> String {
-        guard raw.contains("<") || raw.contains("&") || raw.contains("  ") || raw.contains("\n") || raw.contains("\r")
-            || raw.first?.isWhitespace == true || raw.last?.isWhitespace == true else { return raw }
+        guard needsCleaning(raw) else { return raw }
         var text = ""
         var i = raw.startIndex
         while i < raw.endIndex {
@@ -40,6 +39,20 @@ public enum CellText {
             .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\u{A0}" }).joined(separator: " ") }
             .filter { !$0.isEmpty }
             .joined(separator: "\n")
+    }
+
+    /// One pass over the bytes: most cells (names, dates, codes) have nothing to clean, and
+    /// this runs on every cell of files with millions of them.
+    private static func needsCleaning(_ s: String) -> Bool {
+        var previous: UInt8 = 0x20      // a leading space counts as doubled
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "<"), UInt8(ascii: "&"), 0x0A, 0x0D, 0x09, 0xC2: return true     // 0xC2: U+00A0 and other Latin-1 spaces
+            case 0x20 where previous == 0x20: return true
+            default: previous = b
+            }
+        }
+        return previous == 0x20
     }
 
     /// `<p>`, `</b>`, `<a href="…">`, `<ul style="…">`: a tag, not a "<" in prose like "< 5%".

@@ -8,10 +8,18 @@ public struct FieldReader: Sendable {
     public let owners: OwnerDirectory
     let timescales: TimescaleParser
 
+    /// For each field, its companions' slots by name, worked out once (this runs for every cell).
+    private let companionSlots: [[String: Int]]
+
     public init(schema: CollectionSchema, owners: OwnerDirectory = OwnerDirectory(), calendar: TermCalendar = .uk) {
         self.schema = schema
         self.owners = owners
         self.timescales = TimescaleParser(calendar: calendar)
+        companionSlots = schema.fields.map { field in
+            var slots: [String: Int] = [:]
+            for c in field.companions { slots[c.name] = schema.slot(of: c.name) }
+            return slots
+        }
     }
 
     /// Why a text could not be read as its field's type.
@@ -21,14 +29,15 @@ public struct FieldReader: Sendable {
     public func assign(_ text: String?, to slot: Int, in values: inout [Value]) throws(Invalid) {
         let field = schema.fields[slot]
         let t = text.map(trimmed) ?? ""
+        let companions = companionSlots[slot]
         func set(_ suffix: String, _ v: Value, prefix: String = "") {
-            if let s = schema.slot(of: prefix.isEmpty ? field.name + suffix : prefix + field.name) { values[s] = v }
+            if let s = companions[prefix.isEmpty ? field.name + suffix : prefix + field.name] { values[s] = v }
         }
         let textValue: Value = t.isEmpty ? .null : .string(t)
         switch field.reading {
         case .plain:
             values[slot] = try Self.typed(t, as: field.type)
-            if field.type == .date { set("_text", textValue) }
+            if field.type == .date, let s = companions.first?.value { values[s] = textValue }
         case .ref:
             values[slot] = t.isEmpty ? .null : .string(Refs.normalise(t))
             set("_text", textValue)
@@ -128,6 +137,9 @@ public struct FieldReader: Sendable {
 /// Trims white space at both ends. Faster than Foundation's `trimmingCharacters(in:)`, which
 /// dominated plan loading; text without surrounding space is returned without copying.
 func trimmed(_ s: some StringProtocol) -> String {
+    // Fast path: most cells have no space at either end (checked on bytes, not Characters).
+    if let string = s as? String, let a = string.utf8.first, let z = string.utf8.last,
+       a > 0x20, a < 0x80, z > 0x20, z < 0x80 { return string }
     guard let first = s.firstIndex(where: { !$0.isWhitespace }) else { return "" }
     let last = s.lastIndex(where: { !$0.isWhitespace })!
     if first == s.startIndex && last == s.index(before: s.endIndex), let string = s as? String { return string }
@@ -155,6 +167,10 @@ public enum Refs {
 
     /// Whether a cell looks like the ref of an action rather than prose: short, with a number.
     static func looksLikeRef(_ text: String) -> Bool {
+        // Fast path for plain codes ("C0000123", "1.10"): short, no spaces or brackets, with a digit.
+        let bytes = text.utf8
+        if bytes.count <= 16, bytes.contains(where: { $0 >= 0x30 && $0 <= 0x39 }),
+           !bytes.contains(where: { $0 == 0x20 || $0 == 0x5B || $0 == 0x3A }) { return true }
         let s = normalise(text)
         guard !s.isEmpty, s.count <= 16, s.contains(where: \.isNumber) else { return false }
         return s.split(separator: " ").count <= 2

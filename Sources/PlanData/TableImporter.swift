@@ -84,10 +84,20 @@ struct TableImporter {
     private var inLegend = false
     private var pending: (cells: [String], raw: [String], row: TableRow)?
 
+    /// Normalised field names and synonyms → slot, built once.
+    private let headingSlots: [String: Int]
+
     init(file: String, reader: FieldReader, profile: PlanProfile = PlanProfile()) {
         self.file = file
         self.reader = reader
         self.profile = profile
+        var slots: [String: Int] = [:]
+        for (slot, f) in reader.schema.fields.enumerated() where !f.isCompanion {
+            for name in [f.name] + f.aliases where slots[Self.normalise(name)] == nil {
+                slots[Self.normalise(name)] = slot
+            }
+        }
+        headingSlots = slots
     }
 
     private var refColumn: Int? { columns.firstIndex { $0 == schema.slot(of: schema.key) } }
@@ -113,7 +123,8 @@ struct TableImporter {
                 tally.unmappedColumns = zip(cells, mapping).filter { $0.1 == nil && !$0.0.isEmpty }.map(\.0)
                 return
             }
-        } else if headerMapping(cells) != nil {
+        } else if zip(cells, headings).contains(where: { !$0.0.isEmpty && $0.0 == $0.1 }), headerMapping(cells) != nil {
+            // Only rows repeating at least one heading word for word can be a repeated page header.
             tally.headerRows += 1
             return
         }
@@ -124,7 +135,7 @@ struct TableImporter {
             tally.legendRows += 1
             return
         }
-        if let single, inLegend || single.range(of: #"^\*\*[^*]+:?\*\*"#, options: .regularExpression) != nil {
+        if let single, inLegend || (single.hasPrefix("**") && single.range(of: #"^\*\*[^*]+:?\*\*"#, options: .regularExpression) != nil) {
             tally.legendRows += 1
             return
         }
@@ -259,15 +270,10 @@ struct TableImporter {
 
     private func slot(forHeading heading: String) -> Int? {
         if let field = profile.columns[PlanProfile.key(heading)] { return schema.slot(of: field) }
-        let full = Self.normalise(heading)
-        let short = Self.normalise(heading.replacingOccurrences(of: #"\([^)]*\)"#, with: " ", options: .regularExpression))
-        for (slot, f) in schema.fields.enumerated() where !f.isCompanion {
-            for name in [f.name] + f.aliases {
-                let n = Self.normalise(name)
-                if n == full || n == short { return slot }
-            }
-        }
-        return nil
+        if let slot = headingSlots[Self.normalise(heading)] { return slot }
+        guard heading.contains("(") else { return nil }
+        // "Actions (what we will do)": try again without the bracketed hint.
+        return headingSlots[Self.normalise(heading.replacingOccurrences(of: #"\([^)]*\)"#, with: " ", options: .regularExpression))]
     }
 
     static func normalise(_ heading: String) -> String {
@@ -276,7 +282,10 @@ struct TableImporter {
 
     /// "Priority 1", "Priority area 2: …", "PAP 1", "Workstream 3", "Theme 4".
     static func isSectionLabel(_ text: String) -> Bool {
-        text.range(of: #"^(priority( area)?|workstream|theme|strand|pap|objective)\s+\d+[a-z]?(\s*[:\-–]\s+.*)?$"#,
+        // Cheap test first: this runs on every row of files with a million rows.
+        guard let first = text.utf8.first, [UInt8(ascii: "p"), UInt8(ascii: "w"), UInt8(ascii: "t"), UInt8(ascii: "s"), UInt8(ascii: "o")]
+            .contains(first | 0x20) else { return false }
+        return text.range(of: #"^(priority( area)?|workstream|theme|strand|pap|objective)\s+\d+[a-z]?(\s*[:\-–]\s+.*)?$"#,
                    options: [.regularExpression, .caseInsensitive]) != nil
     }
 }

@@ -10,9 +10,10 @@ public enum JSONReport {
         let summary: JSON = .object([
             ("records", .int(result.records)),
             ("rules", .int(result.stats.count)),
-            ("findings", .int(result.findings.count)),
+            ("findings", .int(result.findingCount)),
             ("by_severity", .object(bySeverity)),
-            ("evaluation_errors", .int(result.findings.filter(\.evaluationError).count)),
+            ("by_rule", counts(result)),
+            ("evaluation_errors", .int(result.stats.reduce(0) { $0 + $1.errors })),
         ])
         let doc: JSON = .object([
             ("version", .int(schemaVersion)),
@@ -24,6 +25,16 @@ public enum JSONReport {
             ("findings", .array(result.findings.map(finding))),
         ])
         return doc.serialized() + "\n"
+    }
+
+    /// `{rule id: findings}` for every rule run, in rule order (0 when it did not fire).
+    static func counts(_ result: CheckResult) -> JSON {
+        .object(result.stats.map { ($0.rule, .int($0.flagged)) })
+    }
+
+    /// `--format summary`: only the per-rule counts, one line (the peers' agreement format).
+    public static func summary(_ result: CheckResult) -> String {
+        counts(result).serialized(pretty: false) + "\n"
     }
 
     static func finding(_ f: Finding) -> JSON {

@@ -14,7 +14,7 @@ public enum TextReport {
             out += paint("No findings.", "32") + "\n"
             return out
         }
-        out += "\(result.findings.count) finding\(result.findings.count == 1 ? "" : "s"): \(counts.joined(separator: ", "))\n"
+        out += "\(result.findingCount) finding\(result.findingCount == 1 ? "" : "s"): \(counts.joined(separator: ", "))\n"
         for level in Severity.allCases.reversed() where level != .off {
             let group = result.findings.filter { $0.severity == level }
             guard !group.isEmpty else { continue }

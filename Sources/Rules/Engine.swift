@@ -7,16 +7,20 @@ public struct Engine {
     public let ruleSet: RuleSet
     public let schema: CollectionSchema
     public let asOf: Day
+    /// When true, findings are counted but not built (no messages): for `--format summary`.
+    public let countOnly: Bool
     private let rules: [Rule]
     private let activation: Activation
     private var findings: [Finding] = []
     private var stats: [RuleStats]
+    private var severityCounts: [Severity: Int] = [:]
     private(set) var records = 0
 
-    public init(ruleSet: RuleSet, collection: String, asOf: Day, only: Set<String>? = nil) {
+    public init(ruleSet: RuleSet, collection: String, asOf: Day, only: Set<String>? = nil, countOnly: Bool = false) {
         self.ruleSet = ruleSet
         self.schema = ruleSet.collections[collection] ?? .actions
         self.asOf = asOf
+        self.countOnly = countOnly
         rules = ruleSet.rules.filter { $0.appliesTo == collection && $0.maxLevel != .off && (only?.contains($0.id) ?? true) }
         activation = Activation(today: asOf)
         stats = rules.map { RuleStats(rule: $0.id) }
@@ -27,13 +31,19 @@ public struct Engine {
     public mutating func check(_ record: Record) {
         records += 1
         activation.values = record.values
-        for (i, rule) in rules.enumerated() {
+        for i in rules.indices {
             stats[i].examined += 1
-            if let finding = Engine.evaluate(rule, record, activation, schema) {
-                stats[i].flagged += 1
-                if finding.evaluationError { stats[i].errors += 1 }
-                findings.append(finding)
+            let outcome = Engine.outcome(rules[i], activation)
+            let level: Severity
+            switch outcome {
+            case .quiet: continue
+            case .fired(let l): level = l
+            case .failed: level = .error
             }
+            stats[i].flagged += 1
+            severityCounts[level, default: 0] += 1
+            if case .failed = outcome { stats[i].errors += 1 }
+            if !countOnly { findings.append(Engine.finding(rules[i], outcome, record, activation, schema)) }
         }
     }
 
@@ -51,37 +61,57 @@ public struct Engine {
         }
         let sorted = order.map { findings[$0] }
         return CheckResult(asOf: asOf, ruleSet: ruleSet.name, ruleSetVersion: ruleSet.version, planFile: planFile,
-                           planName: planName, records: records, findings: sorted, stats: stats)
+                           planName: planName, records: records, findings: sorted, stats: stats, severityCounts: severityCounts)
     }
 
-    /// One rule on one record, with `activation` already holding the record's values.
-    static func evaluate(_ rule: Rule, _ record: Record, _ activation: Activation, _ schema: CollectionSchema) -> Finding? {
-        let fired: Bool
+    enum Outcome {
+        case quiet
+        case fired(Severity)
+        case failed(String)
+    }
+
+    /// Whether and how a rule fires, with `activation` holding the record's values.
+    static func outcome(_ rule: Rule, _ activation: Activation) -> Outcome {
         do {
-            guard case .bool(let b) = try rule.condition.evaluate(activation) else {
-                return failure(rule, record, schema, activation, "condition did not give true or false")
+            guard case .bool(let fired) = try rule.condition.evaluate(activation) else {
+                return .failed("condition did not give true or false")
             }
-            fired = b
+            guard fired else { return .quiet }
         } catch {
-            return failure(rule, record, schema, activation, error.message)
+            return .failed(error.message)
         }
-        guard fired else { return nil }
-        var level: Severity?
         for grade in rule.severity {
-            guard let condition = grade.condition else { level = grade.level; break }
+            guard let condition = grade.condition else { return grade.level == .off ? .quiet : .fired(grade.level) }
             do {
-                if case .bool(true) = try condition.evaluate(activation) { level = grade.level; break }
+                if case .bool(true) = try condition.evaluate(activation) { return grade.level == .off ? .quiet : .fired(grade.level) }
             } catch {
-                return failure(rule, record, schema, activation, "severity: \(error.message)")
+                return .failed("severity: \(error.message)")
             }
         }
-        guard let level, level != .off else { return nil }
-        var extra = 0
-        if let p = rule.priority, case .int(let v)? = try? p.evaluate(activation) {
-            extra = Int(max(0, min(49_999, v)))
+        return .quiet
+    }
+
+    /// One rule on one record, as a finding (nil when it does not fire).
+    static func evaluate(_ rule: Rule, _ record: Record, _ activation: Activation, _ schema: CollectionSchema) -> Finding? {
+        let outcome = outcome(rule, activation)
+        if case .quiet = outcome { return nil }
+        return finding(rule, outcome, record, activation, schema)
+    }
+
+    static func finding(_ rule: Rule, _ outcome: Outcome, _ record: Record, _ activation: Activation, _ schema: CollectionSchema) -> Finding {
+        switch outcome {
+        case .fired(let level):
+            var extra = 0
+            if let p = rule.priority, case .int(let v)? = try? p.evaluate(activation) {
+                extra = Int(max(0, min(49_999, v)))
+            }
+            return makeFinding(rule, record, schema, activation, level: level, message: rule.message.render(activation),
+                               priority: level.rankWeight + (rule.statutory ? 50_000 : 0) + extra, error: false)
+        case .failed(let why):
+            return failure(rule, record, schema, activation, why)
+        case .quiet:
+            preconditionFailure("a quiet rule has no finding")
         }
-        return makeFinding(rule, record, schema, activation, level: level, message: rule.message.render(activation),
-                           priority: level.rankWeight + (rule.statutory ? 50_000 : 0) + extra, error: false)
     }
 
     private static func failure(_ rule: Rule, _ record: Record, _ schema: CollectionSchema, _ activation: Activation,

@@ -39,14 +39,18 @@ public struct CheckResult: Sendable {
     public var records: Int
     public var findings: [Finding]
     public var stats: [RuleStats]
+    /// Findings per severity (also kept when findings are only counted).
+    public var severityCounts: [Severity: Int]
 
     public func count(_ severity: Severity) -> Int {
-        findings.lazy.filter { $0.severity == severity }.count
+        severityCounts[severity] ?? 0
     }
 
     public func count(atOrAbove level: Severity) -> Int {
-        findings.lazy.filter { $0.severity >= level }.count
+        severityCounts.filter { $0.key >= level }.values.reduce(0, +)
     }
+
+    public var findingCount: Int { severityCounts.values.reduce(0, +) }
 }
 
 enum Fingerprint {

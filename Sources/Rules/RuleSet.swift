@@ -22,9 +22,10 @@ public struct RuleSet: Sendable {
     }
 }
 
-public struct Rule: Sendable {
+/// A checked rule. A class: the engine hands it to the evaluator for every record.
+public final class Rule: Sendable {
     public struct Grade: Sendable {
-        public var condition: Program?
+        public let condition: Program?
         public var level: Severity
     }
 
@@ -34,23 +35,42 @@ public struct Rule: Sendable {
         /// nil: the rule must not fire.
         public var expectedLevel: Severity?
         public var expectedMessage: String?
-        public var mark: Mark
+        public let mark: Mark
     }
 
-    public var id: String
-    public var title: String
-    public var appliesTo: String
-    public var condition: Program
-    public var severity: [Grade]
-    public var escalateTo: [String]
-    public var message: Template
-    public var rationale: String?
-    public var cite: String?
-    public var statutory: Bool
-    public var priority: Program?
-    public var examples: [Example]
-    public var file: String
-    public var mark: Mark
+    public let id: String
+    public let title: String
+    public let appliesTo: String
+    public let condition: Program
+    public let severity: [Grade]
+    public let escalateTo: [String]
+    public let message: Template
+    public let rationale: String?
+    public let cite: String?
+    public let statutory: Bool
+    public let priority: Program?
+    public let examples: [Example]
+    public let file: String
+    public let mark: Mark
+
+    init(id: String, title: String, appliesTo: String, condition: Program, severity: [Grade], escalateTo: [String],
+         message: Template, rationale: String?, cite: String?, statutory: Bool, priority: Program?, examples: [Example],
+         file: String, mark: Mark) {
+        self.id = id
+        self.title = title
+        self.appliesTo = appliesTo
+        self.condition = condition
+        self.severity = severity
+        self.escalateTo = escalateTo
+        self.message = message
+        self.rationale = rationale
+        self.cite = cite
+        self.statutory = statutory
+        self.priority = priority
+        self.examples = examples
+        self.file = file
+        self.mark = mark
+    }
 
     /// The highest level this rule can produce, for listings.
     public var maxLevel: Severity { severity.map(\.level).max() ?? .off }

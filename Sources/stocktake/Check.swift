@@ -8,8 +8,9 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a plan against rule sets and print the prioritised escalation list.",
         discussion: """
-        Formats: text (default), json. Write a format to a file with FORMAT:PATH, and repeat
-        --format for several outputs in one run:  --format json:report.json --format text
+        Formats: text (default), json, summary (one line of per-rule counts). Write a format to a
+        file with FORMAT:PATH, and repeat --format for several outputs in one run:
+          --format json:report.json --format text
 
         Exits 1 when there are findings at or above --fail-on (default: error); see 'stocktake --help'.
         """
@@ -21,7 +22,7 @@ struct Check: ParsableCommand {
     @OptionGroup var ruleOptions: RuleOptions
     @OptionGroup var asOf: AsOfOption
 
-    @Option(name: .customLong("format"), help: ArgumentHelp("Output format, optionally with :PATH (repeatable): text, json.", valueName: "format[:path]"))
+    @Option(name: .customLong("format"), help: ArgumentHelp("Output format, optionally with :PATH (repeatable): text, json, summary.", valueName: "format[:path]"))
     var formats: [String] = []
 
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a finding is at or above this level: info, warning, error, critical, or never.", valueName: "level"))
@@ -48,19 +49,22 @@ struct Check: ParsableCommand {
         let day = try asOf.day()
         let ruleSet = try ruleOptions.load()
         let collection = try ruleOptions.collectionName(for: ruleSet)
-        var engine = Engine(ruleSet: ruleSet, collection: collection, asOf: day)
+        let targets = try (formats.isEmpty ? ["text"] : formats).map(OutputTarget.init)
+        // With only per-rule counts to print, findings need not be built at all.
+        let countOnly = targets.allSatisfy { $0.format == "summary" }
+        var engine = Engine(ruleSet: ruleSet, collection: collection, asOf: day, countOnly: countOnly)
         let loader = try input.loader(for: engine.schema)
         let loaded = try loadingPlan {
             try loader.read(path: plan, format: input.inputFormat) { engine.check($0) }
         }
         let result = engine.result(planFile: loaded.file, planName: loaded.name)
 
-        let targets = try (formats.isEmpty ? ["text"] : formats).map(OutputTarget.init)
         for target in targets {
             let useColor = target.path == nil && (color == "always" || (color == "auto" && Terminal.wantsColor))
             let text: String
             switch target.format {
             case "json": text = JSONReport.render(result, toolVersion: Stocktake.version)
+            case "summary": text = JSONReport.summary(result)
             default: text = TextReport.render(result, color: useColor)
             }
             if let path = target.path { try Output.write(text, to: path) } else { Output.standardOutput(text) }
@@ -78,7 +82,7 @@ struct Check: ParsableCommand {
 
 /// One `--format` value: `json`, or `json:out/report.json`.
 struct OutputTarget {
-    static let formats = ["text", "json"]
+    static let formats = ["text", "json", "summary"]
     var format: String
     var path: String?
 
