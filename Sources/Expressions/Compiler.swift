@@ -9,13 +9,16 @@ public final class Program: Sendable {
     public let type: CELType
     /// Declared variables the expression reads, in order of first use.
     public let references: [String]
+    /// Globals (such as `records`) the expression reads.
+    public let globalReferences: Set<String>
     let evaluator: Evaluator
     let localCount: Int
 
-    init(source: String, type: CELType, references: [String], evaluator: @escaping Evaluator, localCount: Int) {
+    init(source: String, type: CELType, references: [String], globalReferences: Set<String>, evaluator: @escaping Evaluator, localCount: Int) {
         self.source = source
         self.type = type
         self.references = references
+        self.globalReferences = globalReferences
         self.evaluator = evaluator
         self.localCount = localCount
     }
@@ -35,6 +38,7 @@ public struct Compiler {
     private var scopes: [(name: String, slot: Int)] = []
     private var maxLocals = 0
     private var references: [String] = []
+    private var globalReferences: Set<String> = []
 
     public static func compile(_ source: String, in env: Environment) throws(ExpressionError) -> Program {
         try compile(Parser.parse(source), source: source, in: env)
@@ -43,8 +47,8 @@ public struct Compiler {
     public static func compile(_ expr: Expr, source: String, in env: Environment) throws(ExpressionError) -> Program {
         var compiler = Compiler(env: env)
         let (type, evaluator) = try compiler.compile(expr)
-        return Program(source: source, type: type, references: compiler.references, evaluator: evaluator,
-                       localCount: compiler.maxLocals)
+        return Program(source: source, type: type, references: compiler.references, globalReferences: compiler.globalReferences,
+                       evaluator: evaluator, localCount: compiler.maxLocals)
     }
 
     private init(env: Environment) { self.env = env }
@@ -151,7 +155,7 @@ public struct Compiler {
     // MARK: names
 
     private func isBound(_ name: String) -> Bool {
-        scopes.contains { $0.name == name } || env.variables[name] != nil
+        scopes.contains { $0.name == name } || env.variables[name] != nil || env.globals[name] != nil
     }
 
     private func rootName(_ expr: Expr) -> String {
@@ -180,13 +184,18 @@ public struct Compiler {
             let slot = variable.slot
             return (variable.type, { a in a.values[slot] })
         }
+        if let global = env.globals[name] {
+            globalReferences.insert(name)
+            let slot = global.slot
+            return (global.type, { a in a.globals[slot] })
+        }
         if name == "today" {
             return (.date, { a in .date(a.today) })
         }
         if let t = typeDenotations[name] {
             return (.type, { _ in .type(t) })
         }
-        let message = "unknown name '\(name)'" + Suggest.hint(for: name, among: env.variables.keys + ["today"] + scopes.map(\.name))
+        let message = "unknown name '\(name)'" + Suggest.hint(for: name, among: Array(env.variables.keys) + Array(env.globals.keys) + ["today"] + scopes.map(\.name))
         if env.checkTypes { throw fail(message, expr) }
         return (.dyn, { _ throws(EvalError) in throw EvalError(message) })
     }

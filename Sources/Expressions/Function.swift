@@ -49,6 +49,9 @@ public struct Function: Sendable {
 public struct Environment: Sendable {
     public private(set) var variables: [String: (type: CELType, slot: Int)] = [:]
     public private(set) var variableOrder: [String] = []
+    /// Values shared by every record of a run (rule parameters, the whole collection), kept in
+    /// `Activation.globals` so that per-record values stay a plain copy of the record.
+    public private(set) var globals: [String: (type: CELType, slot: Int)] = [:]
     public var functions: [String: Function] = [:]
     public var statuses: StatusVocabulary
     /// When false, type errors are left to run time (the conformance suite's `disable_check`).
@@ -74,6 +77,14 @@ public struct Environment: Sendable {
         return slot
     }
 
+    @discardableResult
+    public mutating func declareGlobal(_ name: String, _ type: CELType) -> Int {
+        if let existing = globals[name] { return existing.slot }
+        let slot = globals.count
+        globals[name] = (type, slot)
+        return slot
+    }
+
     public mutating func register(_ function: Function) {
         functions[function.name] = function
     }
@@ -84,11 +95,13 @@ public final class Activation {
     // Read on every variable access; an activation is used by one thread at a time, so the
     // run-time exclusivity checks Swift adds to class properties are pure overhead here.
     @exclusivity(unchecked) public var values: [Value]
+    @exclusivity(unchecked) public var globals: [Value]
     @exclusivity(unchecked) var locals: [Value] = []
     public var today: Day
 
-    public init(values: [Value] = [], today: Day) {
+    public init(values: [Value] = [], globals: [Value] = [], today: Day) {
         self.values = values
+        self.globals = globals
         self.today = today
     }
 }

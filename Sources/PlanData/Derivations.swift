@@ -1,5 +1,6 @@
 import Foundation
 import Expressions
+import Timescales
 
 /// Fields worked out from other fields of the same record, when the schema has them:
 /// an inferred status from status words in the progress log, a baseline from a `Baseline:` label,
@@ -17,6 +18,9 @@ enum Derivations {
         if let slot = schema.slot(of: "baseline"), values[slot].isNull {
             let sources = ["success", "evidence", "target"].compactMap(text)
             values[slot] = sources.lazy.compactMap(labelledBaseline).first.map(Value.string) ?? .null
+        }
+        if let slot = schema.slot(of: "success_dates"), values[slot].isNull {
+            values[slot] = .list((text("success").map { DateScanner.dates(in: $0) } ?? []).map(Value.date))
         }
         if let slot = schema.slot(of: "targets"), values[slot].isNull {
             values[slot] = .list((text("success").map(targets) ?? []).map(Value.string))

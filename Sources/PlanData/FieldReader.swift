@@ -10,6 +10,9 @@ public struct FieldReader: Sendable {
 
     /// For each field, its companions' slots by name, worked out once (this runs for every cell).
     private let companionSlots: [[String: Int]]
+    /// A record with nothing filled in: readings of absent cells already applied, so that list
+    /// companions are empty lists rather than null (`size(due_revisions)` works on every record).
+    public private(set) var emptyValues: [Value] = []
 
     public init(schema: CollectionSchema, owners: OwnerDirectory = OwnerDirectory(), calendar: TermCalendar = .uk) {
         self.schema = schema
@@ -20,6 +23,11 @@ public struct FieldReader: Sendable {
             for c in field.companions { slots[c.name] = schema.slot(of: c.name) }
             return slots
         }
+        var empty = [Value](repeating: .null, count: schema.fields.count)
+        for (slot, field) in schema.fields.enumerated() where field.reading != .plain {
+            try? assign(nil, to: slot, in: &empty)
+        }
+        emptyValues = empty
     }
 
     /// Why a text could not be read as its field's type.

@@ -179,12 +179,13 @@ public struct PlanLoader: Sendable {
         return plan
     }
 
-    /// One record from a YAML or JSON mapping (also used for rule examples).
-    public func record(from node: Node, path: String) throws -> Record {
+    /// One record from a YAML or JSON mapping. Rule examples may also set the fields readings
+    /// fill (`allowDerived`), to test rules on them directly.
+    public func record(from node: Node, path: String, allowDerived: Bool = false) throws -> Record {
         guard let pairs = node.mapping else {
             throw error(path, node, "each record must be a mapping of field: value, not \(node.kindName)")
         }
-        var record = Record(values: Array(repeating: .null, count: schema.fields.count),
+        var record = Record(values: reader.emptyValues,
                             source: SourceLocation(file: path, line: node.mark.line, column: node.mark.column))
         for pair in pairs {
             let key = pair.key.scalar ?? ""
@@ -194,8 +195,23 @@ public struct PlanLoader: Sendable {
             }
             let field = schema.fields[slot]
             let value = pair.value
+            if field.isCompanion && !allowDerived {
+                let parent = schema.fields.first { $0.companions.contains { $0.name == key } }?.name ?? "another field"
+                throw error(path, pair.key, "'\(key)' is worked out from '\(parent)'; set '\(parent)' instead")
+            }
             if field.isCompanion {
-                throw error(path, pair.key, "'\(key)' is filled from '\(field.name.split(separator: "_").dropLast().joined(separator: "_"))'; it cannot be set directly")
+                // Examples set derived fields as plain values of their type.
+                do {
+                    if let items = value.sequence {
+                        guard case .list(let element) = field.type else { throw error(path, value, "'\(key)' is not a list") }
+                        record.values[slot] = .list(try items.map { try FieldReader.typed($0.scalar ?? "", as: element) })
+                    } else {
+                        record.values[slot] = try FieldReader.typed(value.isNull ? "" : value.scalar ?? "", as: field.type)
+                    }
+                } catch let e as FieldReader.Invalid {
+                    throw error(path, value, "\(key): \(e.message)")
+                }
+                continue
             }
             do {
                 if let items = value.sequence {

@@ -109,6 +109,7 @@ public struct CollectionSchema: Sendable {
         FieldSpec("baseline", .string),
         FieldSpec("target", .string),
         FieldSpec("targets", .list(.string)),
+        FieldSpec("success_dates", .list(.date)),
         FieldSpec("success", .string, aliases: ["success criteria", "success measure", "success measures", "how will we know",
                                                  "success criteria how we know it s achieved", "measure", "measures"]),
         FieldSpec("progress", .string, reading: .log,

@@ -215,7 +215,7 @@ struct TableImporter {
         guard let p = pending else { return }
         pending = nil
         inLegend = false
-        var record = Record(values: Array(repeating: .null, count: schema.fields.count), source: p.row.location(file: file))
+        var record = Record(values: reader.emptyValues, source: p.row.location(file: file))
         for (i, text) in p.cells.enumerated() where !text.isEmpty {
             if i < columns.count, let slot = columns[i] {
                 do {

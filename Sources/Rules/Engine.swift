@@ -15,6 +15,10 @@ public struct Engine {
     private var stats: [RuleStats]
     private var severityCounts: [Severity: Int] = [:]
     private(set) var records = 0
+    /// Rules that read `records` compare each record with the whole collection, so records are
+    /// held until the end; otherwise they are checked as they stream past.
+    private let needsAllRecords: Bool
+    private var held: [Record] = []
 
     public init(ruleSet: RuleSet, collection: String, asOf: Day, only: Set<String>? = nil, countOnly: Bool = false) {
         self.ruleSet = ruleSet
@@ -22,14 +26,26 @@ public struct Engine {
         self.asOf = asOf
         self.countOnly = countOnly
         rules = ruleSet.rules.filter { $0.appliesTo == collection && $0.maxLevel != .off && (only?.contains($0.id) ?? true) }
-        activation = Activation(today: asOf)
+        activation = Activation(globals: [ruleSet.parametersValue, .list([])], today: asOf)
         stats = rules.map { RuleStats(rule: $0.id) }
+        needsAllRecords = rules.contains { rule in
+            rule.condition.globalReferences.contains("records") || rule.message.globalReferences.contains("records")
+                || rule.severity.contains { $0.condition?.globalReferences.contains("records") == true }
+        }
     }
 
     public var ruleCount: Int { rules.count }
 
     public mutating func check(_ record: Record) {
         records += 1
+        if needsAllRecords {
+            held.append(record)
+            return
+        }
+        evaluate(record)
+    }
+
+    private mutating func evaluate(_ record: Record) {
         activation.values = record.values
         for i in rules.indices {
             stats[i].examined += 1
@@ -47,8 +63,23 @@ public struct Engine {
         }
     }
 
-    /// The findings in priority order: severity, then priority, then ref.
-    public func result(planFile: String, planName: String?) -> CheckResult {
+    /// Each record as a map of field name → value, for `records`.
+    static func recordMaps(_ records: [Record], _ schema: CollectionSchema) -> Value {
+        .list(records.map { r in
+            var m = MapValue()
+            for (field, value) in zip(schema.fields, r.values) { m.insert(.string(field.name), value) }
+            return .map(m)
+        })
+    }
+
+    /// Checks any held records, then returns the findings in priority order: severity, then
+    /// priority, then ref.
+    public mutating func result(planFile: String, planName: String?) -> CheckResult {
+        if needsAllRecords {
+            activation.globals[1] = Engine.recordMaps(held, schema)
+            for record in held { evaluate(record) }
+            held = []
+        }
         // Sort indices, not the (large) findings, with each ref's bytes prepared once.
         let refs = findings.map { Array($0.ref.utf8) }
         let order = findings.indices.sorted { i, j in

@@ -27,7 +27,9 @@ public enum ExampleRunner {
                     problem: "needs at least one example that fires and one that does not (has \(triggering) of \(rule.examples.count) firing)"))
             }
             for example in rule.examples {
-                let activation = Activation(values: example.record.values, today: example.asOf)
+                let activation = Activation(values: example.record.values,
+                                            globals: [set.parametersValue, Engine.recordMaps([example.record] + example.others, schema)],
+                                            today: example.asOf)
                 let finding = Engine.evaluate(rule, example.record, activation, schema)
                 var problem: String?
                 switch (example.expectedLevel, finding) {

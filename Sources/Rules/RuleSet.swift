@@ -13,12 +13,25 @@ public struct RuleSet: Sendable {
     public var collections: [String: CollectionSchema]
     /// In declaration order (earlier files first; overrides keep the original position).
     public var rules: [Rule]
+    /// `parameters:` of the rule files (later files override), available to rules as `params.NAME`.
+    public var parameters: [(name: String, value: Value)] = []
 
+    /// Every field of the collection, plus the globals `params` (the parameters) and `records`
+    /// (the whole collection, for rules that compare a record with the others).
     public func environment(for collection: String) -> Environment? {
         guard let schema = collections[collection] else { return nil }
         var env = Environment(statuses: statuses)
         schema.declare(in: &env)
+        env.declareGlobal("params", .map(.string, .dyn))
+        env.declareGlobal("records", .list(.map(.string, .dyn)))
         return env
+    }
+
+    /// The parameters as the `params` map.
+    public var parametersValue: Value {
+        var m = MapValue()
+        for p in parameters { m.insert(.string(p.name), p.value) }
+        return .map(m)
     }
 }
 
@@ -31,6 +44,8 @@ public final class Rule: Sendable {
 
     public struct Example: Sendable {
         public var record: Record
+        /// Other records of the collection, for rules that compare a record with the rest (`records`).
+        public var others: [Record] = []
         public var asOf: Day
         /// nil: the rule must not fire.
         public var expectedLevel: Severity?

@@ -50,8 +50,9 @@ private struct Loader {
     private var files: [String] = []
     private var statusNodes: [(state: String, words: [String], file: SourceFile, node: Node)] = []
     private var collectionNodes: [(name: String, node: Node, file: SourceFile)] = []
+    private var parameters: [(name: String, value: Value)] = []
 
-    static let topKeys = ["ruleset", "version", "description", "extends", "statuses", "collections", "rules"]
+    static let topKeys = ["ruleset", "version", "description", "extends", "statuses", "collections", "parameters", "rules"]
     static let ruleKeys = ["id", "title", "applies-to", "when", "severity", "escalate-to", "message", "rationale",
                            "cite", "statutory", "priority", "examples", "tags"]
 
@@ -130,6 +131,20 @@ private struct Loader {
                 report(file, statuses.mark, "'statuses' must map each state to a list of words")
             }
         }
+        if let params = root["parameters"] {
+            for pair in params.mapping ?? [] {
+                guard let name = pair.key.scalar, name.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil else {
+                    report(file, pair.key.mark, "parameter names are lower-case letters, digits and '_' (they are read as params.NAME)")
+                    continue
+                }
+                guard let value = parameterValue(pair.value) else {
+                    report(file, pair.value.mark, "parameter '\(name)' must be a number, true/false or text")
+                    continue
+                }
+                if let i = parameters.firstIndex(where: { $0.name == name }) { parameters[i].value = value } else { parameters.append((name, value)) }
+            }
+            if params.mapping == nil { report(file, params.mark, "'parameters' must map names to values") }
+        }
         if let collections = root["collections"] {
             for pair in collections.mapping ?? [] {
                 if let n = pair.key.scalar { collectionNodes.append((n, pair.value, file)) }
@@ -165,6 +180,17 @@ private struct Loader {
         }
     }
 
+    /// A plain number is a number and `true`/`false` a bool; anything quoted is text.
+    private func parameterValue(_ node: Node) -> Value? {
+        guard let text = node.scalar, !node.isNull else { return nil }
+        if node.style == .plain {
+            if let i = Int64(text) { return .int(i) }
+            if let d = Double(text), d.isFinite { return .double(d) }
+            if text == "true" || text == "false" { return .bool(text == "true") }
+        }
+        return .string(text)
+    }
+
     private mutating func checkKeys(_ pairs: [Node.Pair], allowed: [String], in file: SourceFile) {
         for pair in pairs {
             guard let key = pair.key.scalar else { report(file, pair.key.mark, "keys must be text"); continue }
@@ -197,6 +223,7 @@ private struct Loader {
         }
         var set = RuleSet(name: name ?? "unnamed", version: version, description: description, files: files,
                           statuses: statuses, collections: collections, rules: [])
+        set.parameters = parameters
         for raw in rawRules {
             if let rule = buildRule(raw, set) { set.rules.append(rule) }
         }
@@ -326,11 +353,11 @@ private struct Loader {
 
     private mutating func example(_ node: Node, _ schema: CollectionSchema, _ file: SourceFile) -> Rule.Example? {
         guard let pairs = node.mapping else { report(file, node.mark, "each example must be a mapping"); return nil }
-        checkKeys(pairs, allowed: ["record", "as-of", "expect"], in: file)
+        checkKeys(pairs, allowed: ["record", "others", "as-of", "expect"], in: file)
         guard let recordNode = node["record"] else { report(file, node.mark, "example without 'record'"); return nil }
         let record: Record
         do {
-            record = try PlanLoader(schema: schema).record(from: recordNode, path: file.path)
+            record = try PlanLoader(schema: schema).record(from: recordNode, path: file.path, allowDerived: true)
         } catch let e as PlanError {
             diagnostics.append(Diagnostic(file: file.path, line: e.line ?? recordNode.mark.line, column: e.column ?? 1, e.message))
             return nil
@@ -338,13 +365,21 @@ private struct Loader {
             report(file, recordNode.mark, "\(error)")
             return nil
         }
+        var others: [Record] = []
+        for other in node["others"]?.sequence ?? [] {
+            do {
+                others.append(try PlanLoader(schema: schema).record(from: other, path: file.path, allowDerived: true))
+            } catch let e as PlanError {
+                diagnostics.append(Diagnostic(file: file.path, line: e.line ?? other.mark.line, column: e.column ?? 1, e.message))
+            } catch {}
+        }
         guard let asOfNode = node["as-of"], let text = asOfNode.scalar, let asOf = Day(iso: text) else {
             report(file, node["as-of"]?.mark ?? node.mark, "example needs 'as-of: YYYY-MM-DD'")
             return nil
         }
         guard let expect = node["expect"] else { report(file, node.mark, "example needs 'expect: none' or 'expect: {level: …}'"); return nil }
         if expect.scalar == "none" {
-            return Rule.Example(record: record, asOf: asOf, expectedLevel: nil, mark: node.mark)
+            return Rule.Example(record: record, others: others, asOf: asOf, expectedLevel: nil, mark: node.mark)
         }
         guard let ep = expect.mapping else { report(file, expect.mark, "'expect' must be 'none' or {level: …, message: …}"); return nil }
         checkKeys(ep, allowed: ["level", "message"], in: file)
@@ -352,7 +387,7 @@ private struct Loader {
             report(file, expect.mark, "'expect' needs a level: info, warning, error or critical")
             return nil
         }
-        return Rule.Example(record: record, asOf: asOf, expectedLevel: level, expectedMessage: expect["message"]?.scalar, mark: node.mark)
+        return Rule.Example(record: record, others: others, asOf: asOf, expectedLevel: level, expectedMessage: expect["message"]?.scalar, mark: node.mark)
     }
 
     // MARK: expressions

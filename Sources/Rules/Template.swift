@@ -11,6 +11,13 @@ public struct Template: Sendable {
     let parts: [Part]
     public let source: String
 
+    /// Globals any hole reads.
+    public var globalReferences: Set<String> {
+        parts.reduce(into: Set<String>()) { acc, part in
+            if case .value(let p) = part { acc.formUnion(p.globalReferences) }
+        }
+    }
+
     /// Compiles every hole; errors carry the character offset within the whole template.
     public init(_ source: String, in env: Environment) throws(ExpressionError) {
         self.source = source

@@ -266,3 +266,23 @@ extension String {
         return String(self[first...last])
     }
 }
+
+/// Finds the dates mentioned in prose ("Target 50% reduction by Sep 2024", "by end of Dec 2023").
+/// A bare year is not taken for a date here: in prose it is more often a count or a label.
+public enum DateScanner {
+    public static func dates(in text: String, calendar: TermCalendar = .uk) -> [Day] {
+        let tokens = Token.split(text)
+        var out: [Day] = []
+        var i = 0
+        while i < tokens.count {
+            if let (day, length) = TimescaleParser.date(tokens, i, calendar),
+               !(length == 1 && tokens[i].isNumber && !tokens[i].text.contains(where: { !$0.isNumber })) {
+                out.append(day)
+                i += length
+            } else {
+                i += 1
+            }
+        }
+        return out
+    }
+}

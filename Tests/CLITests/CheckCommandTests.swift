@@ -70,8 +70,10 @@ let planRules = "rules/send-plan.yaml"
         #expect(r.code == 1)
         let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         let findings = doc["findings"] as! [[String: Any]]
-        #expect(findings.map { $0["rule"] as! String } == ["overdue-action"])
+        #expect(findings.map { $0["rule"] as! String } == ["overdue-action", "rag-inconsistent-with-dates", "missing-success-measure",
+                                                            "complete-without-evidence", "missing-success-measure"])
         #expect((findings[0]["source"] as! [String: Any])["line"] as? Int == 2)
+        #expect(findings[0]["message"] as? String == "1.1 was due 2024-01-31 and is not complete (152 days overdue)")
     }
 }
 
@@ -157,5 +159,52 @@ let planRules = "rules/send-plan.yaml"
         #expect(r.code == 5)
         #expect(r.stderr.contains("cannot write \(target)"))
         #expect(!FileManager.default.fileExists(atPath: target))
+    }
+}
+
+/// The shipped packs on real data: the reviewed Oldham escalation list, and the statutory pack's
+/// counts against the reference peer of ../shared/bench on generated casework.
+@Suite struct RulePackAcceptanceTests {
+    @Test func oldhamEscalationListMatchesTheReviewedGolden() throws {
+        let r = try CLI.run(["check", "../shared/plans/oldham-priority-action-plan.tsv", "--rules", "rules/send-plan.yaml",
+                             "--as-of", "2024-07-01"])
+        #expect(r.code == 1)
+        let url = CLI.root.appendingPathComponent("examples/oldham-escalations-2024-07-01.txt")
+        if ProcessInfo.processInfo.environment["STOCKTAKE_UPDATE_GOLDEN"] == "1" {
+            try Data(r.stdout.utf8).write(to: url)
+        }
+        #expect(r.stdout == (try String(contentsOf: url, encoding: .utf8)))
+    }
+
+    @Test func statutoryCountsAgreeWithThePeers() throws {
+        let bench = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/bench")
+        let dir = try CLI.temporaryDirectory()
+        let cases = dir.appendingPathComponent("cases.csv"), counts = dir.appendingPathComponent("counts.json")
+        func python(_ args: [String], stdout: URL? = nil) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3"] + args
+            let out = Pipe()
+            if let stdout {
+                FileManager.default.createFile(atPath: stdout.path, contents: nil)
+                p.standardOutput = try FileHandle(forWritingTo: stdout)
+            } else {
+                p.standardOutput = out
+            }
+            try p.run()
+            let text = stdout == nil ? String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) : ""
+            p.waitUntilExit()
+            return (p.terminationStatus, text)
+        }
+        let gen = try python([bench.appendingPathComponent("gen_cases.py").path, "--count", "5000", "--seed", "7", "--as-of", "2025-03-31"],
+                             stdout: cases)
+        #expect(gen.0 == 0)
+        let r = try CLI.run(["check", cases.path, "--rules", "rules/send-statutory.yaml", "--as-of", "2025-03-31",
+                             "--format", "summary:\(counts.path)", "--fail-on", "never"])
+        #expect(r.code == 0, "\(r.stderr)")
+        let compare = try python([bench.appendingPathComponent("peers.py").path, cases.path, "--as-of", "2025-03-31",
+                                  "--only", "", "--compare", counts.path])
+        #expect(compare.0 == 0, "\(compare.1)")
+        #expect(compare.1.contains("agree"))
     }
 }
