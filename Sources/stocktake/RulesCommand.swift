@@ -1,12 +1,14 @@
 import ArgumentParser
+import Expressions
 import Foundation
+import Reports
 import Rules
 
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Validate, list and test rule sets.",
-        subcommands: [Validate.self, List.self, Test.self]
+        subcommands: [Validate.self, List.self, Test.self, Explain.self, Doc.self]
     )
 
     struct Validate: ParsableCommand {
@@ -83,4 +85,60 @@ struct RulesCommand: ParsableCommand {
             if failed > 0 { throw ExitCode(Outcome.findings.rawValue) }
         }
     }
+
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a rule's title, rationale, citation, condition, severity ladder and examples."
+        )
+
+        @Argument(help: ArgumentHelp("The rule id.", valueName: "rule-id"))
+        var id: String
+
+        @Option(name: .customLong("rules"), help: ArgumentHelp("Rule files to look in (default: the shipped packs in rules/).", valueName: "file"))
+        var files: [String] = []
+
+        func run() throws {
+            let paths = files.isEmpty ? try shippedPacks() : files
+            var known: [String] = []
+            for path in paths {
+                let set = try RuleOptions.parse(["--rules", path]).load()
+                if let rule = set.rules.first(where: { $0.id == id }) {
+                    Output.standardOutput(RuleReference.explain(rule, in: set))
+                    return
+                }
+                known += set.rules.map(\.id)
+            }
+            throw Failure("error: no rule '\(id)'" + Suggest.hint(for: id, among: known), .usage)
+        }
+    }
+
+    struct Doc: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate the rule reference (docs/rules-reference.md) from rule files."
+        )
+
+        @Argument(help: ArgumentHelp("Rule files (default: the shipped packs in rules/).", valueName: "file"))
+        var files: [String] = []
+
+        @Option(help: ArgumentHelp("markdown (the only format).", valueName: "format"))
+        var format = "markdown"
+
+        func validate() throws {
+            guard format == "markdown" else { throw ValidationError("--format must be markdown") }
+        }
+
+        func run() throws {
+            let paths = files.isEmpty ? try shippedPacks() : files
+            let sets = try paths.map { try RuleOptions.parse(["--rules", $0]).load() }
+            Output.standardOutput(RuleReference.markdown(sets))
+        }
+    }
+}
+
+/// The top-level rule packs in ./rules (status legends are pulled in by `extends`).
+func shippedPacks() throws -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "rules")) ?? []
+    let packs = names.filter { $0.hasSuffix(".yaml") }.sorted().map { "rules/\($0)" }
+    guard !packs.isEmpty else { throw Failure("error: no rules/ folder here; name rule files with --rules", .usage) }
+    return packs
 }

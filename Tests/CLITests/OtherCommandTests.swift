@@ -27,6 +27,32 @@ import Testing
         #expect(ok.stdout.hasPrefix("rules/send-plan.yaml: ok ("))
     }
 
+    @Test func everyShippedPackPassesItsExamples() throws {
+        let packs = try FileManager.default.contentsOfDirectory(atPath: CLI.root.appendingPathComponent("rules").path)
+            .filter { $0.hasSuffix(".yaml") }.sorted().map { "rules/\($0)" }
+        #expect(packs == ["rules/send-plan.yaml", "rules/send-statutory.yaml"])
+        let r = try CLI.run(["rules", "test"] + packs)
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(r.stdout.hasSuffix(" passed, 0 failed\n"))
+    }
+
+    @Test func ruleReferenceIsUpToDate() throws {
+        let r = try CLI.run(["rules", "doc", "--format", "markdown"])
+        #expect(r.code == 0)
+        let docs = try String(contentsOf: CLI.root.appendingPathComponent("docs/rules-reference.md"), encoding: .utf8)
+        #expect(r.stdout == docs, "docs/rules-reference.md is out of date: run 'swift run stocktake rules doc > docs/rules-reference.md'")
+    }
+
+    @Test func explainNamesTheRuleOrSuggestsOne() throws {
+        let r = try CLI.run(["rules", "explain", "final-plan-imminent"])
+        #expect(r.code == 0)
+        #expect(r.stdout.contains("cite:        SEND Regulations 2014, reg 13(2)"))
+        #expect(r.stdout.contains("warning  otherwise"))
+        let bad = try CLI.run(["rules", "explain", "final-plan-imminant"])
+        #expect(bad.code == 2)
+        #expect(bad.stderr == "error: no rule 'final-plan-imminant' (did you mean 'final-plan-imminent'?)\n")
+    }
+
     @Test func failingExamplesFailTheTestRun() throws {
         let dir = try CLI.temporaryDirectory()
         let path = dir.appendingPathComponent("r.yaml").path
