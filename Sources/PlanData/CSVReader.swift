@@ -3,13 +3,24 @@
 struct CSVReader {
     let bytes: [UInt8]
     let delimiter: UInt8
-    private var index = 0
+    private(set) var index = 0
+    private let end: Int
     private(set) var line = 1
 
     init(bytes: [UInt8], delimiter: UInt8) {
         self.bytes = bytes
         self.delimiter = delimiter
+        self.end = bytes.count
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+    }
+
+    /// A reader of `range` only, whose first row is on `line`: one part of a file read in parallel.
+    init(bytes: [UInt8], delimiter: UInt8, range: Range<Int>, line: Int) {
+        self.bytes = bytes
+        self.delimiter = delimiter
+        self.index = range.lowerBound
+        self.end = range.upperBound
+        self.line = line
     }
 
     struct Row {
@@ -22,17 +33,17 @@ struct CSVReader {
 
     /// The next row, or nil at the end of the input.
     mutating func next() throws -> Row? {
-        guard index < bytes.count else { return nil }
+        guard index < end else { return nil }
         let startLine = line
         var fields: [String] = []
         var field: [UInt8] = []
         var quoted = false
         var fieldStart = true
-        while index < bytes.count {
+        while index < end {
             let b = bytes[index]
             if quoted {
                 if b == UInt8(ascii: "\"") {
-                    if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\"") {
+                    if index + 1 < end, bytes[index + 1] == UInt8(ascii: "\"") {
                         field.append(b)
                         index += 2
                         continue
@@ -61,7 +72,7 @@ struct CSVReader {
             }
             if b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
                 index += 1
-                if b == UInt8(ascii: "\r"), index < bytes.count, bytes[index] == UInt8(ascii: "\n") { index += 1 }
+                if b == UInt8(ascii: "\r"), index < end, bytes[index] == UInt8(ascii: "\n") { index += 1 }
                 line += 1
                 fields.append(String(decoding: field, as: UTF8.self))
                 return Row(fields: fields, line: startLine)

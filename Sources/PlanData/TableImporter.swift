@@ -202,6 +202,13 @@ struct TableImporter {
         pending = (cells, raw, row)
     }
 
+    /// Keeps the header and section state but zeroes the counts, for a part read after the first.
+    mutating func resetCounts() {
+        let unmapped = tally.unmappedColumns
+        tally = PlanTally()
+        tally.unmappedColumns = unmapped
+    }
+
     mutating func finish(_ emit: (Record) throws -> Void) throws {
         try flush(emit)
     }

@@ -6,6 +6,14 @@ public enum JSONReport {
     public static let schemaVersion = 1
 
     public static func render(_ result: CheckResult, toolVersion: String) -> String {
+        var bytes: [UInt8] = []
+        write(result, toolVersion: toolVersion) { bytes += $0 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writes the report in chunks of about a megabyte, finding by finding, so that a run with
+    /// millions of findings never holds the whole document in memory.
+    public static func write(_ result: CheckResult, toolVersion: String, _ chunk: ([UInt8]) throws -> Void) rethrows {
         let bySeverity: [(String, JSON)] = Severity.allCases.reversed().filter { $0 != .off }.map { ($0.rawValue, .int(result.count($0))) }
         let summary: JSON = .object([
             ("records", .int(result.records)),
@@ -15,16 +23,41 @@ public enum JSONReport {
             ("by_rule", counts(result)),
             ("evaluation_errors", .int(result.stats.reduce(0) { $0 + $1.errors })),
         ])
-        let doc: JSON = .object([
+        let head: [(String, JSON)] = [
             ("version", .int(schemaVersion)),
             ("tool", .object([("name", .string("stocktake")), ("version", .string(toolVersion))])),
             ("as_of", .string(result.asOf.description)),
             ("plan", .object([("file", .string(result.planFile)), ("name", result.planName.map(JSON.string) ?? .null)])),
             ("ruleset", .object([("name", .string(result.ruleSet)), ("version", .string(result.ruleSetVersion))])),
             ("summary", summary),
-            ("findings", .array(result.findings.map(finding))),
-        ])
-        return doc.serialized() + "\n"
+        ]
+        // Laid out exactly as JSON.serialized(pretty:) lays out the whole document.
+        var out: [UInt8] = Array("{".utf8)
+        for (key, value) in head {
+            out += Array("\n  ".utf8)
+            JSON.quote(key, into: &out)
+            out += Array(": ".utf8)
+            value.write(into: &out, indent: 1)
+            out.append(UInt8(ascii: ","))
+        }
+        out += Array("\n  \"findings\": ".utf8)
+        if result.findings.isEmpty {
+            out += Array("[]".utf8)
+        } else {
+            out.append(UInt8(ascii: "["))
+            for (i, f) in result.findings.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out += Array("\n    ".utf8)
+                finding(f).write(into: &out, indent: 2)
+                if out.count > 1 << 20 {
+                    try chunk(out)
+                    out.removeAll(keepingCapacity: true)
+                }
+            }
+            out += Array("\n  ]".utf8)
+        }
+        out += Array("\n}\n".utf8)
+        try chunk(out)
     }
 
     /// `{rule id: findings}` for every rule run, in rule order (0 when it did not fire).

@@ -35,7 +35,8 @@ public indirect enum JSON: Sendable {
     }
 
     // Writes bytes, not String pieces: reports with thousands of findings are dominated by this.
-    private func write(into out: inout [UInt8], indent: Int?) {
+    /// Appends the JSON text; `indent` is the nesting depth for pretty output, nil for one line.
+    public func write(into out: inout [UInt8], indent: Int?) {
         switch self {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
@@ -74,7 +75,7 @@ public indirect enum JSON: Sendable {
         out.append(contentsOf: repeatElement(0x20, count: 2 * indent))
     }
 
-    static func quote(_ s: String, into out: inout [UInt8]) {
+    public static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
         var s = s
         s.withUTF8 { bytes in

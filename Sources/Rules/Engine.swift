@@ -17,7 +17,7 @@ public struct Engine {
     private(set) var records = 0
     /// Rules that read `records` compare each record with the whole collection, so records are
     /// held until the end; otherwise they are checked as they stream past.
-    private let needsAllRecords: Bool
+    public let needsAllRecords: Bool
     private var held: [Record] = []
 
     public init(ruleSet: RuleSet, collection: String, asOf: Day, only: Set<String>? = nil, countOnly: Bool = false) {
@@ -80,19 +80,9 @@ public struct Engine {
             for record in held { evaluate(record) }
             held = []
         }
-        // Sort indices, not the (large) findings, with each ref's bytes prepared once.
-        let refs = findings.map { Array($0.ref.utf8) }
-        let order = findings.indices.sorted { i, j in
-            let a = findings[i], b = findings[j]
-            if a.severity != b.severity { return a.severity > b.severity }
-            if a.priority != b.priority { return a.priority > b.priority }
-            if refs[i] != refs[j] { return naturalLess(refs[i], refs[j]) }
-            if a.rule != b.rule { return a.rule < b.rule }
-            return a.source.line < b.source.line
-        }
-        let sorted = order.map { findings[$0] }
         return CheckResult(asOf: asOf, ruleSet: ruleSet.name, ruleSetVersion: ruleSet.version, planFile: planFile,
-                           planName: planName, records: records, findings: sorted, stats: stats, severityCounts: severityCounts)
+                           planName: planName, records: records, findings: CheckResult.prioritised(findings), stats: stats,
+                           severityCounts: severityCounts)
     }
 
     enum Outcome {

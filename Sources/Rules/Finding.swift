@@ -1,25 +1,44 @@
 import Expressions
 import PlanData
 
-/// One rule firing on one record.
-public struct Finding: Sendable {
-    public var rule: String
-    public var title: String
-    public var severity: Severity
-    public var statutory: Bool
-    public var ref: String
-    public var message: String
-    public var owners: [String]
-    public var escalateTo: [String]
-    public var source: SourceLocation
+/// One rule firing on one record. A class: runs over national data keep millions of findings,
+/// and sorting or merging them should move references, not every field.
+public final class Finding: Sendable {
+    public let rule: String
+    public let title: String
+    public let severity: Severity
+    public let statutory: Bool
+    public let ref: String
+    public let message: String
+    public let owners: [String]
+    public let escalateTo: [String]
+    public let source: SourceLocation
     /// The fields the rule's condition read, with their values for this record.
-    public var values: [(name: String, value: Value)]
+    public let values: [(name: String, value: Value)]
     /// Higher is more urgent; orders findings within a severity.
-    public var priority: Int
+    public let priority: Int
     /// Rule id + record identity (not line numbers), so a problem keeps its identity across runs.
-    public var fingerprint: String
+    public let fingerprint: String
     /// True when the rule could not be evaluated for this record (a type error in the data).
-    public var evaluationError: Bool
+    public let evaluationError: Bool
+
+    init(rule: String, title: String, severity: Severity, statutory: Bool, ref: String, message: String, owners: [String],
+         escalateTo: [String], source: SourceLocation, values: [(name: String, value: Value)], priority: Int,
+         fingerprint: String, evaluationError: Bool) {
+        self.rule = rule
+        self.title = title
+        self.severity = severity
+        self.statutory = statutory
+        self.ref = ref
+        self.message = message
+        self.owners = owners
+        self.escalateTo = escalateTo
+        self.source = source
+        self.values = values
+        self.priority = priority
+        self.fingerprint = fingerprint
+        self.evaluationError = evaluationError
+    }
 }
 
 public struct RuleStats: Sendable {
@@ -51,6 +70,39 @@ public struct CheckResult: Sendable {
     }
 
     public var findingCount: Int { severityCounts.values.reduce(0, +) }
+
+    /// Findings in priority order: severity, then priority, then ref (naturally), rule and line.
+    static func prioritised(_ findings: [Finding]) -> [Finding] {
+        // Sort indices, not the (large) findings, with each ref's bytes prepared once.
+        let refs = findings.map { Array($0.ref.utf8) }
+        let order = findings.indices.sorted { i, j in
+            let a = findings[i], b = findings[j]
+            if a.severity != b.severity { return a.severity > b.severity }
+            if a.priority != b.priority { return a.priority > b.priority }
+            if refs[i] != refs[j] { return naturalLess(refs[i], refs[j]) }
+            if a.rule != b.rule { return a.rule < b.rule }
+            if a.source.file != b.source.file { return a.source.file < b.source.file }
+            return a.source.line < b.source.line
+        }
+        return order.map { findings[$0] }
+    }
+
+    /// One result from the results of a plan's parts (same rules, same run).
+    static func merging(_ parts: [CheckResult]) -> CheckResult {
+        var merged = parts[0]
+        for part in parts.dropFirst() {
+            merged.records += part.records
+            merged.findings += part.findings
+            for i in merged.stats.indices {
+                merged.stats[i].examined += part.stats[i].examined
+                merged.stats[i].flagged += part.stats[i].flagged
+                merged.stats[i].errors += part.stats[i].errors
+            }
+            merged.severityCounts.merge(part.severityCounts, uniquingKeysWith: +)
+        }
+        if parts.count > 1 { merged.findings = prioritised(merged.findings) }
+        return merged
+    }
 }
 
 enum Fingerprint {

@@ -52,22 +52,21 @@ struct Check: ParsableCommand {
         let targets = try (formats.isEmpty ? ["text"] : formats).map(OutputTarget.init)
         // With only per-rule counts to print, findings need not be built at all.
         let countOnly = targets.allSatisfy { $0.format == "summary" }
-        var engine = Engine(ruleSet: ruleSet, collection: collection, asOf: day, countOnly: countOnly)
-        let loader = try input.loader(for: engine.schema)
-        let loaded = try loadingPlan {
-            try loader.read(path: plan, format: input.inputFormat) { engine.check($0) }
+        let schema = ruleSet.collections[collection] ?? .actions
+        let loader = try input.loader(for: schema)
+        let (result, _) = try loadingPlan {
+            try Runner.check(path: plan, format: input.inputFormat, loader: loader, ruleSet: ruleSet, collection: collection,
+                             asOf: day, countOnly: countOnly)
         }
-        let result = engine.result(planFile: loaded.file, planName: loaded.name)
-
         for target in targets {
             let useColor = target.path == nil && (color == "always" || (color == "auto" && Terminal.wantsColor))
-            let text: String
-            switch target.format {
-            case "json": text = JSONReport.render(result, toolVersion: Stocktake.version)
-            case "summary": text = JSONReport.summary(result)
-            default: text = TextReport.render(result, color: useColor)
+            try Output.stream(to: target.path) { write in
+                switch target.format {
+                case "json": try JSONReport.write(result, toolVersion: Stocktake.version, write)
+                case "summary": try write(Array(JSONReport.summary(result).utf8))
+                default: try write(Array(TextReport.render(result, color: useColor).utf8))
+                }
             }
-            if let path = target.path { try Output.write(text, to: path) } else { Output.standardOutput(text) }
         }
         if stats {
             var lines = "rule\texamined\tflagged\terrors\n"

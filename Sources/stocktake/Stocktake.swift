@@ -80,4 +80,31 @@ enum Output {
     static func standardOutput(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
+
+    /// Streams chunks to a file (through a temporary file renamed at the end, so a failed run
+    /// leaves nothing half-written) or to standard output.
+    static func stream(to path: String?, _ body: (([UInt8]) throws -> Void) throws -> Void) throws {
+        guard let path else {
+            try body { FileHandle.standardOutput.write(Data($0)) }
+            return
+        }
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+              let handle = try? FileHandle(forWritingTo: temporary) else {
+            throw Failure("cannot write \(path): the folder does not exist or is not writable", .internalError)
+        }
+        do {
+            try body { try handle.write(contentsOf: Data($0)) }
+            try handle.close()
+            if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
+            try FileManager.default.moveItem(at: temporary, to: url)
+        } catch let failure as Failure {
+            try? FileManager.default.removeItem(at: temporary)
+            throw failure
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw Failure("cannot write \(path): \(error.localizedDescription)", .internalError)
+        }
+    }
 }

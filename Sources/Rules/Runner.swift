@@ -1,0 +1,60 @@
+import Dispatch
+import Expressions
+import Foundation
+import PlanData
+
+/// Checks a plan file end to end: reads it (in parallel parts when it is a large, plain table
+/// and no rule compares records with each other) and evaluates every record.
+public enum Runner {
+    public static func check(path: String, format: PlanFormat?, loader: PlanLoader, ruleSet: RuleSet, collection: String,
+                             asOf: Day, countOnly: Bool, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> (CheckResult, Plan) {
+        let probe = Engine(ruleSet: ruleSet, collection: collection, asOf: asOf, countOnly: countOnly)
+        if !probe.needsAllRecords, let (plan, parts) = try loader.parts(path: path, format: format, count: max(1, workers)) {
+            return try checkParts(plan, parts, ruleSet: ruleSet, collection: collection, asOf: asOf, countOnly: countOnly)
+        }
+        var engine = probe
+        let plan = try loader.read(path: path, format: format) { engine.check($0) }
+        return (engine.result(planFile: plan.file, planName: plan.name), plan)
+    }
+
+    private static func checkParts(_ plan: Plan, _ parts: [TablePart], ruleSet: RuleSet, collection: String, asOf: Day,
+                                   countOnly: Bool) throws -> (CheckResult, Plan) {
+        let outcomes = Outcomes(count: parts.count)
+        DispatchQueue.concurrentPerform(iterations: parts.count) { i in
+            var engine = Engine(ruleSet: ruleSet, collection: collection, asOf: asOf, countOnly: countOnly)
+            do {
+                let tally = try parts[i].read { engine.check($0) }
+                outcomes.set(i, .success((engine.result(planFile: plan.file, planName: plan.name), tally)))
+            } catch {
+                outcomes.set(i, .failure(error))
+            }
+        }
+        var results: [CheckResult] = []
+        var merged = plan
+        merged.tally = PlanTally()
+        merged.tally.unmappedColumns = plan.tally.unmappedColumns
+        for outcome in outcomes.all {
+            let (result, tally) = try outcome.get()
+            results.append(result)
+            merged.tally.merge(tally)
+        }
+        return (CheckResult.merging(results), merged)
+    }
+
+    /// Each part's outcome, written once by its own worker.
+    private final class Outcomes: @unchecked Sendable {
+        // Guarded by `lock`.
+        private var slots: [Result<(CheckResult, PlanTally), any Error>?]
+        private let lock = NSLock()
+
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+        func set(_ i: Int, _ outcome: Result<(CheckResult, PlanTally), any Error>) {
+            lock.withLock { slots[i] = outcome }
+        }
+
+        var all: [Result<(CheckResult, PlanTally), any Error>] {
+            lock.withLock { slots.map { $0! } }
+        }
+    }
+}
