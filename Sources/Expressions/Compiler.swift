@@ -62,7 +62,7 @@ public struct Compiler {
     private mutating func compile(_ expr: Expr) throws(ExpressionError) -> Compiled {
         switch expr.kind {
         case .literal(let v):
-            return (staticType(of: v), { _ in v })
+            return (CELType.of(v), { _ in v })
         case .ident(let name):
             return try identifier(name, expr)
         case .select(let base, let field):
@@ -539,24 +539,6 @@ public struct Compiler {
                 }
                 return .list(out)
             })
-        }
-    }
-
-    private func staticType(of v: Value) -> CELType {
-        switch v {
-        case .null: return .null
-        case .bool: return .bool
-        case .int: return .int
-        case .uint: return .uint
-        case .double: return .double
-        case .string: return .string
-        case .bytes: return .bytes
-        case .list: return .list(.dyn)
-        case .map: return .map(.dyn, .dyn)
-        case .timestamp: return .timestamp
-        case .duration: return .duration
-        case .date: return .date
-        case .type: return .type
         }
     }
 }

@@ -54,6 +54,25 @@ public indirect enum CELType: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The static type of a value (lists and maps as `list(dyn)` and `map(dyn, dyn)`).
+    public static func of(_ v: Value) -> CELType {
+        switch v {
+        case .null: return .null
+        case .bool: return .bool
+        case .int: return .int
+        case .uint: return .uint
+        case .double: return .double
+        case .string: return .string
+        case .bytes: return .bytes
+        case .list: return .list(.dyn)
+        case .map: return .map(.dyn, .dyn)
+        case .timestamp: return .timestamp
+        case .duration: return .duration
+        case .date: return .date
+        case .type: return .type
+        }
+    }
+
     public var isNumeric: Bool { self == .int || self == .uint || self == .double }
 
     /// Whether a value of static type `arg` may be passed where `self` is expected.

@@ -37,14 +37,7 @@ public struct OwnerDirectory: Sendable {
 
     /// Reads `owners.yaml`: a list of {name, aliases, email, role, escalates-to}.
     public static func load(path: String) throws -> OwnerDirectory {
-        let bytes = try PlanLoader.readBytes(path)
-        let root: Node
-        do {
-            guard let node = try YAMLParser.parse(bytes) else { throw PlanError(file: path, "is empty; expected a list of owners") }
-            root = node
-        } catch let e as YAMLError {
-            throw PlanError(file: path, line: e.mark.line, column: e.mark.column, e.message)
-        }
+        let root = try PlanLoader.readYAMLDocument(path, expecting: "a list of owners")
         guard let items = root.sequence ?? root["owners"]?.sequence else {
             throw PlanError(file: path, line: root.mark.line, column: root.mark.column, "the owner directory must be a list of entries with 'name'")
         }

@@ -65,7 +65,7 @@ public struct PlanLoader: Sendable {
         var plan = try readFormat(path: path, format: format) { records.append($0) }
         var counts: [String: Int] = [:]
         for r in records { if case .string(let k) = r.values[keySlot] { counts[k, default: 0] += 1 } }
-        plan.tally.duplicateRefs = counts.filter { $0.value > 1 }.keys.sorted(by: naturalOrder)
+        plan.tally.duplicateRefs = counts.filter { $0.value > 1 }.keys.sorted(by: naturalLess)
         for var r in records {
             if case .string(let k) = r.values[keySlot] { r.values[duplicateSlot] = .bool(counts[k]! > 1) } else { r.values[duplicateSlot] = .bool(false) }
             try body(r)
@@ -112,6 +112,17 @@ public struct PlanLoader: Sendable {
         for row in rows { try table.add(row, body) }
         try table.finish(body)
         return try finished(table, path)
+    }
+
+    /// A YAML side file (owner directory, plan profile) as a node tree, errors as plan errors.
+    static func readYAMLDocument(_ path: String, expecting what: String) throws -> Node {
+        let bytes = try readBytes(path)
+        do {
+            guard let node = try YAMLParser.parse(bytes) else { throw PlanError(file: path, "is empty; expected \(what)") }
+            return node
+        } catch let e as YAMLError {
+            throw PlanError(file: path, line: e.mark.line, column: e.mark.column, e.message)
+        }
     }
 
     static func readBytes(_ path: String) throws -> [UInt8] {
@@ -270,8 +281,4 @@ public struct PlanLoader: Sendable {
         plan.tally = table.tally
         return plan
     }
-}
-
-func naturalOrder(_ a: String, _ b: String) -> Bool {
-    a.compare(b, options: .numeric) == .orderedAscending
 }

@@ -34,14 +34,7 @@ public struct PlanProfile: Sendable, Equatable {
 
     /// Reads a profile file, checking every field name against the schema.
     public static func load(path: String, schema: CollectionSchema) throws -> PlanProfile {
-        let bytes = try PlanLoader.readBytes(path)
-        let root: Node
-        do {
-            guard let node = try YAMLParser.parse(bytes) else { throw PlanError(file: path, "is empty; expected a plan profile") }
-            root = node
-        } catch let e as YAMLError {
-            throw PlanError(file: path, line: e.mark.line, column: e.mark.column, e.message)
-        }
+        let root = try PlanLoader.readYAMLDocument(path, expecting: "a plan profile")
         guard let pairs = root.mapping else {
             throw PlanError(file: path, line: root.mark.line, column: root.mark.column, "a plan profile is a mapping with 'columns:'")
         }

@@ -117,33 +117,3 @@ enum Fingerprint {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
-
-/// Orders refs as people number them: 1.2 before 1.10, 2.9 before 10.1.
-public func naturalLess(_ a: String, _ b: String) -> Bool {
-    naturalLess(Array(a.utf8), Array(b.utf8))
-}
-
-func naturalLess(_ x: [UInt8], _ y: [UInt8]) -> Bool {
-    func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
-    var i = 0, j = 0
-    while i < x.count && j < y.count {
-        if isDigit(x[i]) && isDigit(y[j]) {
-            // Compare digit runs as numbers: skip leading zeros, then longer is larger.
-            var si = i, sj = j
-            while si < x.count, x[si] == 0x30 { si += 1 }
-            while sj < y.count, y[sj] == 0x30 { sj += 1 }
-            var ei = si, ej = sj
-            while ei < x.count, isDigit(x[ei]) { ei += 1 }
-            while ej < y.count, isDigit(y[ej]) { ej += 1 }
-            if ei - si != ej - sj { return ei - si < ej - sj }
-            if !x[si..<ei].elementsEqual(y[sj..<ej]) { return x[si..<ei].lexicographicallyPrecedes(y[sj..<ej]) }
-            i = ei
-            j = ej
-            continue
-        }
-        if x[i] != y[j] { return x[i] < y[j] }
-        i += 1
-        j += 1
-    }
-    return i == x.count && j < y.count
-}

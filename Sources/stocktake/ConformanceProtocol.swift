@@ -26,7 +26,7 @@ enum ConformanceProtocol {
         var values: [Value] = []
         for (name, typed) in ((object["bindings"] as? [String: Any]) ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard let v = decode(typed) else { return .object([("id", id), ("error", .string("cannot read binding \(name)"))]) }
-            env.declare(name, staticType(v))
+            env.declare(name, CELType.of(v))
             values.append(v)
         }
         do {
@@ -39,24 +39,6 @@ enum ConformanceProtocol {
             return .object([("id", id), ("error", .string(e.message))])
         } catch {
             return .object([("id", id), ("error", .string("\(error)"))])
-        }
-    }
-
-    static func staticType(_ v: Value) -> CELType {
-        switch v {
-        case .null: return .null
-        case .bool: return .bool
-        case .int: return .int
-        case .uint: return .uint
-        case .double: return .double
-        case .string: return .string
-        case .bytes: return .bytes
-        case .list: return .list(.dyn)
-        case .map: return .map(.dyn, .dyn)
-        case .timestamp: return .timestamp
-        case .duration: return .duration
-        case .date: return .date
-        case .type: return .type
         }
     }
 

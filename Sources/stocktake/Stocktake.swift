@@ -68,15 +68,6 @@ enum Output {
         FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
     }
 
-    /// Writes a file atomically (temporary file, then rename), so a failed run leaves no half-written report.
-    static func write(_ text: String, to path: String) throws {
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw Failure("cannot write \(path): \(error.localizedDescription)", .internalError)
-        }
-    }
-
     static func standardOutput(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
