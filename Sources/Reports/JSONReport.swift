@@ -22,6 +22,10 @@ public enum JSONReport {
             ("by_severity", .object(bySeverity)),
             ("by_rule", counts(result)),
             ("evaluation_errors", .int(result.stats.reduce(0) { $0 + $1.errors })),
+            ("waived", .int(result.findings.filter { $0.waiver != nil }.count)),
+            ("baseline", result.baseline.map { b in
+                .object([("new", .int(b.new)), ("unchanged", .int(b.unchanged)), ("resolved", .int(b.resolved))])
+            } ?? .null),
         ])
         let head: [(String, JSON)] = [
             ("version", .int(schemaVersion)),
@@ -86,6 +90,10 @@ public enum JSONReport {
             ("source", .object(source)),
             ("values", .object(f.values.map { ($0.name, JSON($0.value)) })),
             ("evaluation_error", .bool(f.evaluationError)),
+            ("waived", f.waiver.map { w in
+                .object([("reason", .string(w.reason)), ("approved_by", .string(w.approvedBy)), ("expires", .string(w.expires.description)),
+                         ("source", .object([("file", .string(w.file)), ("line", .int(w.line))]))])
+            } ?? .null),
             ("fingerprint", .string(f.fingerprint)),
         ])
     }

@@ -3,24 +3,31 @@ import Rules
 /// The human-readable escalation list: a headline, then findings grouped by severity,
 /// most urgent first. Colour only when asked (the CLI decides from the TTY and NO_COLOR).
 public enum TextReport {
-    public static func render(_ result: CheckResult, color: Bool) -> String {
+    public static func render(_ result: CheckResult, color: Bool, showWaived: Bool = false) -> String {
         func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
         let plan = result.planName.map { "\($0) (\(result.planFile))" } ?? result.planFile
         var out = "\(plan): \(result.records) record\(result.records == 1 ? "" : "s") checked against "
             + "\(result.ruleSet) v\(result.ruleSetVersion) as of \(result.asOf)\n"
         let counts = Severity.allCases.reversed().filter { $0 != .off && result.count($0) > 0 }
             .map { "\(result.count($0)) \($0.rawValue)" }
-        if result.findings.isEmpty {
-            out += paint("No findings.", "32") + "\n"
-            return out
+        let waived = result.findings.filter { $0.waiver != nil }.count
+        var notes: [String] = []
+        if waived > 0 { notes.append("\(waived) waived\(showWaived ? "" : " (not shown; --show-waived lists them)")") }
+        if let b = result.baseline { notes.append("since the baseline: \(b.new) new, \(b.unchanged) unchanged, \(b.resolved) resolved") }
+        if result.findingCount == 0 {
+            out += paint("No findings.", "32") + (notes.isEmpty ? "" : " " + notes.joined(separator: "; ")) + "\n"
+            if !showWaived { return out }
+        } else {
+            out += "\(result.findingCount) finding\(result.findingCount == 1 ? "" : "s"): \(counts.joined(separator: ", "))"
+                + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")) + "\n"
         }
-        out += "\(result.findingCount) finding\(result.findingCount == 1 ? "" : "s"): \(counts.joined(separator: ", "))\n"
         for level in Severity.allCases.reversed() where level != .off {
-            let group = result.findings.filter { $0.severity == level }
+            let group = result.findings.filter { $0.severity == level && (showWaived || $0.waiver == nil) }
             guard !group.isEmpty else { continue }
             out += "\n" + paint("\(level.rawValue.uppercased()) (\(group.count))", colorCode(level)) + "\n"
             for f in group {
-                out += "  " + paint(f.ref, "1") + "  \(f.rule)\(f.statutory ? " [statutory]" : "")\n"
+                out += "  " + paint(f.ref, "1") + "  \(f.rule)\(f.statutory ? " [statutory]" : "")"
+                    + (f.waiver.map { " [waived until \($0.expires) by \($0.approvedBy): \($0.reason)]" } ?? "") + "\n"
                 out += "      \(f.message)\n"
                 var details: [String] = []
                 if !f.owners.isEmpty { details.append("owner: \(f.owners.joined(separator: ", "))") }

@@ -21,10 +21,12 @@ public final class Finding: Sendable {
     public let fingerprint: String
     /// True when the rule could not be evaluated for this record (a type error in the data).
     public let evaluationError: Bool
+    /// The waiver covering this finding, if any: it is reported but does not count.
+    public let waiver: Waiver?
 
     init(rule: String, title: String, severity: Severity, statutory: Bool, ref: String, message: String, owners: [String],
          escalateTo: [String], source: SourceLocation, values: [(name: String, value: Value)], priority: Int,
-         fingerprint: String, evaluationError: Bool) {
+         fingerprint: String, evaluationError: Bool, waiver: Waiver? = nil) {
         self.rule = rule
         self.title = title
         self.severity = severity
@@ -38,6 +40,25 @@ public final class Finding: Sendable {
         self.priority = priority
         self.fingerprint = fingerprint
         self.evaluationError = evaluationError
+        self.waiver = waiver
+    }
+
+    func waived(by waiver: Waiver) -> Finding {
+        Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, message: message, owners: owners,
+                escalateTo: escalateTo, source: source, values: values, priority: priority, fingerprint: fingerprint,
+                evaluationError: evaluationError, waiver: waiver)
+    }
+}
+
+public struct BaselineCounts: Sendable {
+    public var new: Int
+    public var unchanged: Int
+    public var resolved: Int
+
+    public init(new: Int, unchanged: Int, resolved: Int) {
+        self.new = new
+        self.unchanged = unchanged
+        self.resolved = resolved
     }
 }
 
@@ -58,8 +79,10 @@ public struct CheckResult: Sendable {
     public var records: Int
     public var findings: [Finding]
     public var stats: [RuleStats]
-    /// Findings per severity (also kept when findings are only counted).
+    /// Findings per severity that count for the exit code (also kept when findings are only counted).
     public var severityCounts: [Severity: Int]
+    /// Set when the run was compared with a baseline report.
+    public var baseline: BaselineCounts?
 
     public func count(_ severity: Severity) -> Int {
         severityCounts[severity] ?? 0

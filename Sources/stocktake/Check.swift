@@ -36,6 +36,15 @@ struct Check: ParsableCommand {
     @Flag(help: "Print, per rule, how many records it examined and flagged (on stderr).")
     var stats = false
 
+    @Option(help: ArgumentHelp("Approved exceptions: rule, ref (or glob) or fingerprint, reason, approved-by, expires.", valueName: "file"))
+    var waivers: String?
+
+    @Flag(name: .customLong("show-waived"), help: "List waived findings in text output (JSON always marks them).")
+    var showWaived = false
+
+    @Option(help: ArgumentHelp("An earlier JSON report: report only findings new since then, with counts of unchanged and resolved.", valueName: "report.json"))
+    var baseline: String?
+
     func validate() throws {
         if ruleOptions.rules.isEmpty { throw ValidationError("give at least one rule file with --rules FILE") }
         if failOn != "never" && Severity(rawValue: failOn) == nil || failOn == "off" {
@@ -51,20 +60,29 @@ struct Check: ParsableCommand {
         let collection = try ruleOptions.collectionName(for: ruleSet)
         let targets = try (formats.isEmpty ? ["text"] : formats).map(OutputTarget.init)
         // With only per-rule counts to print, findings need not be built at all.
-        let countOnly = targets.allSatisfy { $0.format == "summary" }
+        let countOnly = targets.allSatisfy { $0.format == "summary" } && waivers == nil && baseline == nil
+        var waiverList: [Waiver] = []
+        if let waivers {
+            do { waiverList = try WaiverLoader.load(path: waivers, ruleSet: ruleSet) } catch { throw Failure(error.description, .invalidRules) }
+        }
+        let previous = try baseline.map { path in
+            do { return try JSONReport.findings(inReportAt: path) } catch { throw Failure("\(error)", .invalidPlan) }
+        }
         let schema = ruleSet.collections[collection] ?? .actions
         let loader = try input.loader(for: schema)
-        let (result, _) = try loadingPlan {
+        var (result, _) = try loadingPlan {
             try Runner.check(path: plan, format: input.inputFormat, loader: loader, ruleSet: ruleSet, collection: collection,
                              asOf: day, countOnly: countOnly)
         }
+        result = result.applying(waiverList)
+        if let previous { result = result.keepingNew(since: previous) }
         for target in targets {
             let useColor = target.path == nil && (color == "always" || (color == "auto" && Terminal.wantsColor))
             try Output.stream(to: target.path) { write in
                 switch target.format {
                 case "json": try JSONReport.write(result, toolVersion: Stocktake.version, write)
                 case "summary": try write(Array(JSONReport.summary(result).utf8))
-                default: try write(Array(TextReport.render(result, color: useColor).utf8))
+                default: try write(Array(TextReport.render(result, color: useColor, showWaived: showWaived).utf8))
                 }
             }
         }
