@@ -3,7 +3,7 @@ import Rules
 /// The human-readable escalation list: a headline, then findings grouped by severity,
 /// most urgent first. Colour only when asked (the CLI decides from the TTY and NO_COLOR).
 public enum TextReport {
-    public static func render(_ result: CheckResult, color: Bool, showWaived: Bool = false) -> String {
+    public static func render(_ result: CheckResult, color: Bool, showWaived: Bool = false, groupBy: Grouping = .severity) -> String {
         func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
         let plan = result.planName.map { "\($0) (\(result.planFile))" } ?? result.planFile
         var out = "\(plan): \(result.records) record\(result.records == 1 ? "" : "s") checked against "
@@ -21,12 +21,12 @@ public enum TextReport {
             out += "\(result.findingCount) finding\(result.findingCount == 1 ? "" : "s"): \(counts.joined(separator: ", "))"
                 + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")) + "\n"
         }
-        for level in Severity.allCases.reversed() where level != .off {
-            let group = result.findings.filter { $0.severity == level && (showWaived || $0.waiver == nil) }
-            guard !group.isEmpty else { continue }
-            out += "\n" + paint("\(level.rawValue.uppercased()) (\(group.count))", colorCode(level)) + "\n"
+        let shown = result.findings.filter { showWaived || $0.waiver == nil }
+        for (title, group) in groupBy.groups(shown) {
+            let heading = groupBy == .severity ? title.uppercased() : title
+            out += "\n" + paint("\(heading) (\(group.count))", colorCode(groupBy == .severity ? group[0].severity : .info)) + "\n"
             for f in group {
-                out += "  " + paint(f.ref, "1") + "  \(f.rule)\(f.statutory ? " [statutory]" : "")"
+                out += "  " + paint(f.ref, "1") + "  \(groupBy == .severity ? "" : f.severity.rawValue + "  ")\(f.rule)\(f.statutory ? " [statutory]" : "")"
                     + (f.waiver.map { " [waived until \($0.expires) by \($0.approvedBy): \($0.reason)]" } ?? "") + "\n"
                 out += "      \(f.message)\n"
                 var details: [String] = []

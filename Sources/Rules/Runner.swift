@@ -7,10 +7,11 @@ import PlanData
 /// and no rule compares records with each other) and evaluates every record.
 public enum Runner {
     public static func check(path: String, format: PlanFormat?, loader: PlanLoader, ruleSet: RuleSet, collection: String,
-                             asOf: Day, countOnly: Bool, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> (CheckResult, Plan) {
-        let probe = Engine(ruleSet: ruleSet, collection: collection, asOf: asOf, countOnly: countOnly)
+                             asOf: Day, countOnly: Bool, only: Set<String>? = nil,
+                             workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> (CheckResult, Plan) {
+        let probe = Engine(ruleSet: ruleSet, collection: collection, asOf: asOf, only: only, countOnly: countOnly)
         if !probe.needsAllRecords, let (plan, parts) = try loader.parts(path: path, format: format, count: max(1, workers)) {
-            return try checkParts(plan, parts, ruleSet: ruleSet, collection: collection, asOf: asOf, countOnly: countOnly)
+            return try checkParts(plan, parts, ruleSet: ruleSet, collection: collection, asOf: asOf, countOnly: countOnly, only: only)
         }
         var engine = probe
         let plan = try loader.read(path: path, format: format) { engine.check($0) }
@@ -18,10 +19,10 @@ public enum Runner {
     }
 
     private static func checkParts(_ plan: Plan, _ parts: [TablePart], ruleSet: RuleSet, collection: String, asOf: Day,
-                                   countOnly: Bool) throws -> (CheckResult, Plan) {
+                                   countOnly: Bool, only: Set<String>?) throws -> (CheckResult, Plan) {
         let outcomes = Outcomes(count: parts.count)
         DispatchQueue.concurrentPerform(iterations: parts.count) { i in
-            var engine = Engine(ruleSet: ruleSet, collection: collection, asOf: asOf, countOnly: countOnly)
+            var engine = Engine(ruleSet: ruleSet, collection: collection, asOf: asOf, only: only, countOnly: countOnly)
             do {
                 let tally = try parts[i].read { engine.check($0) }
                 outcomes.set(i, .success((engine.result(planFile: plan.file, planName: plan.name), tally)))

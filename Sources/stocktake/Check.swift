@@ -2,15 +2,17 @@ import ArgumentParser
 import Foundation
 import PlanData
 import Reports
+import Expressions
 import Rules
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a plan against rule sets and print the prioritised escalation list.",
         discussion: """
-        Formats: text (default), json, summary (one line of per-rule counts). Write a format to a
-        file with FORMAT:PATH, and repeat --format for several outputs in one run:
-          --format json:report.json --format text
+        Formats: text (default), json, summary (one line of per-rule counts), markdown, csv,
+        sarif (2.1.0), junit, github (workflow annotations). Write a format to a file with
+        FORMAT:PATH, and repeat --format for several outputs in one run:
+          --format sarif:out.sarif --format github --format text
 
         Exits 1 when there are findings at or above --fail-on (default: error); see 'stocktake --help'.
         """
@@ -22,7 +24,7 @@ struct Check: ParsableCommand {
     @OptionGroup var ruleOptions: RuleOptions
     @OptionGroup var asOf: AsOfOption
 
-    @Option(name: .customLong("format"), help: ArgumentHelp("Output format, optionally with :PATH (repeatable): text, json, summary.", valueName: "format[:path]"))
+    @Option(name: .customLong("format"), help: ArgumentHelp("Output format, optionally with :PATH (repeatable): text, json, summary, markdown, csv, sarif, junit, github.", valueName: "format[:path]"))
     var formats: [String] = []
 
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a finding is at or above this level: info, warning, error, critical, or never.", valueName: "level"))
@@ -45,6 +47,21 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("An earlier JSON report: report only findings new since then, with counts of unchanged and resolved.", valueName: "report.json"))
     var baseline: String?
 
+    @Option(name: .customLong("group-by"), help: ArgumentHelp("Group text and Markdown reports by severity, rule or owner.", valueName: "key"))
+    var groupBy: Grouping = .severity
+
+    @Option(help: ArgumentHelp("List only the N most urgent findings (counts and the exit code still cover all).", valueName: "n"))
+    var top: Int?
+
+    @Option(name: .customLong("min-severity"), help: ArgumentHelp("List only findings at or above this level (the exit code still follows --fail-on).", valueName: "level"))
+    var minSeverity: String?
+
+    @Option(name: .customLong("only-rules"), parsing: .upToNextOption, help: ArgumentHelp("Run only these rules.", valueName: "id"))
+    var onlyRules: [String] = []
+
+    @Option(name: .customLong("skip-rules"), parsing: .upToNextOption, help: ArgumentHelp("Do not run these rules.", valueName: "id"))
+    var skipRules: [String] = []
+
     func validate() throws {
         if ruleOptions.rules.isEmpty { throw ValidationError("give at least one rule file with --rules FILE") }
         if failOn != "never" && Severity(rawValue: failOn) == nil || failOn == "off" {
@@ -52,12 +69,22 @@ struct Check: ParsableCommand {
         }
         for f in formats { _ = try OutputTarget(f) }
         guard ["auto", "always", "never"].contains(color) else { throw ValidationError("--color must be auto, always or never") }
+        if let minSeverity, Severity(rawValue: minSeverity) == nil || minSeverity == "off" {
+            throw ValidationError("--min-severity must be info, warning, error or critical, not '\(minSeverity)'")
+        }
+        if let top, top < 1 { throw ValidationError("--top needs a positive number") }
     }
 
     func run() throws {
         let day = try asOf.day()
         let ruleSet = try ruleOptions.load()
         let collection = try ruleOptions.collectionName(for: ruleSet)
+        let known = Set(ruleSet.rules.map(\.id))
+        for id in onlyRules + skipRules where !known.contains(id) {
+            throw Failure("error: no rule '\(id)' in the rule set" + Suggest.hint(for: id, among: known), .usage)
+        }
+        var selected = known.subtracting(skipRules)
+        if !onlyRules.isEmpty { selected.formIntersection(onlyRules) }
         let targets = try (formats.isEmpty ? ["text"] : formats).map(OutputTarget.init)
         // With only per-rule counts to print, findings need not be built at all.
         let countOnly = targets.allSatisfy { $0.format == "summary" } && waivers == nil && baseline == nil
@@ -72,17 +99,26 @@ struct Check: ParsableCommand {
         let loader = try input.loader(for: schema)
         var (result, _) = try loadingPlan {
             try Runner.check(path: plan, format: input.inputFormat, loader: loader, ruleSet: ruleSet, collection: collection,
-                             asOf: day, countOnly: countOnly)
+                             asOf: day, countOnly: countOnly, only: selected)
         }
         result = result.applying(waiverList)
         if let previous { result = result.keepingNew(since: previous) }
+        // What is listed may be cut down; counts and the exit code always cover every finding.
+        var listed = result
+        if let level = minSeverity.flatMap(Severity.init(rawValue:)) { listed.findings = listed.findings.filter { $0.severity >= level } }
+        if let top { listed.findings = Array(listed.findings.prefix(top)) }
         for target in targets {
             let useColor = target.path == nil && (color == "always" || (color == "auto" && Terminal.wantsColor))
             try Output.stream(to: target.path) { write in
                 switch target.format {
-                case "json": try JSONReport.write(result, toolVersion: Stocktake.version, write)
+                case "json": try JSONReport.write(listed, toolVersion: Stocktake.version, write)
                 case "summary": try write(Array(JSONReport.summary(result).utf8))
-                default: try write(Array(TextReport.render(result, color: useColor, showWaived: showWaived).utf8))
+                case "markdown": try write(Array(MarkdownReport.render(listed, groupBy: groupBy).utf8))
+                case "csv": try write(Array(CSVReport.render(listed).utf8))
+                case "sarif": try write(Array(SARIFReport.render(listed, ruleSet: ruleSet, toolVersion: Stocktake.version).utf8))
+                case "junit": try write(Array(JUnitReport.render(listed).utf8))
+                case "github": try write(Array(GitHubReport.render(listed).utf8))
+                default: try write(Array(TextReport.render(listed, color: useColor, showWaived: showWaived, groupBy: groupBy).utf8))
                 }
             }
         }
@@ -99,7 +135,7 @@ struct Check: ParsableCommand {
 
 /// One `--format` value: `json`, or `json:out/report.json`.
 struct OutputTarget {
-    static let formats = ["text", "json", "summary"]
+    static let formats = ["text", "json", "summary", "markdown", "csv", "sarif", "junit", "github"]
     var format: String
     var path: String?
 
@@ -120,3 +156,5 @@ enum Terminal {
         return isatty(STDOUT_FILENO) == 1 && env["NO_COLOR"].map(\.isEmpty) ?? true && env["TERM"] != "dumb"
     }
 }
+
+extension Grouping: ExpressibleByArgument {}

@@ -1,0 +1,215 @@
+import Foundation
+import Rules
+
+/// SARIF 2.1.0 for code-scanning tools: rule metadata, levels, file and line, and a partial
+/// fingerprint that follows a problem across runs.
+public enum SARIFReport {
+    public static func render(_ result: CheckResult, ruleSet: RuleSet, toolVersion: String) -> String {
+        let ran = Set(result.stats.map(\.rule))
+        let rules = ruleSet.rules.filter { ran.contains($0.id) }
+        let index = Dictionary(rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let descriptors: [JSON] = rules.map { r in
+            var pairs: [(String, JSON)] = [
+                ("id", .string(r.id)),
+                ("name", .string(r.id)),
+                ("shortDescription", .object([("text", .string(r.title))])),
+            ]
+            if let rationale = r.rationale { pairs.append(("fullDescription", .object([("text", .string(rationale))]))) }
+            if let cite = r.cite { pairs.append(("help", .object([("text", .string("Basis: \(cite)"))]))) }
+            pairs.append(("defaultConfiguration", .object([("level", .string(level(r.maxLevel)))])))
+            pairs.append(("properties", .object([("statutory", .bool(r.statutory)), ("appliesTo", .string(r.appliesTo))])))
+            return .object(pairs)
+        }
+        let results: [JSON] = result.findings.map { f in
+            var region: [(String, JSON)] = [("startLine", .int(max(1, f.source.line)))]
+            if let c = f.source.column { region.append(("startColumn", .int(c))) }
+            var pairs: [(String, JSON)] = [("ruleId", .string(f.rule))]
+            if let i = index[f.rule] { pairs.append(("ruleIndex", .int(i))) }
+            pairs += [
+                ("level", .string(level(f.severity))),
+                ("message", .object([("text", .string(f.message))])),
+                ("locations", .array([.object([("physicalLocation", .object([
+                    ("artifactLocation", .object([("uri", .string(f.source.file))])),
+                    ("region", .object(region)),
+                ]))])])),
+                ("partialFingerprints", .object([("stocktake/v1", .string(f.fingerprint))])),
+            ]
+            if let w = f.waiver {
+                pairs.append(("suppressions", .array([.object([
+                    ("kind", .string("external")),
+                    ("justification", .string("\(w.reason) (approved by \(w.approvedBy) until \(w.expires))")),
+                ])])))
+            }
+            pairs.append(("properties", .object([
+                ("severity", .string(f.severity.rawValue)), ("ref", .string(f.ref)), ("statutory", .bool(f.statutory)),
+                ("owners", .array(f.owners.map(JSON.string))), ("escalateTo", .array(f.escalateTo.map(JSON.string))),
+            ])))
+            return .object(pairs)
+        }
+        let doc: JSON = .object([
+            ("$schema", .string("https://json.schemastore.org/sarif-2.1.0.json")),
+            ("version", .string("2.1.0")),
+            ("runs", .array([.object([
+                ("tool", .object([("driver", .object([
+                    ("name", .string("stocktake")),
+                    ("version", .string(toolVersion)),
+                    ("rules", .array(descriptors)),
+                ]))])),
+                ("results", .array(results)),
+                ("properties", .object([("asOf", .string(result.asOf.description)), ("ruleSet", .string(result.ruleSet))])),
+            ])])),
+        ])
+        return doc.serialized() + "\n"
+    }
+
+    static func level(_ s: Severity) -> String {
+        switch s {
+        case .critical, .error: return "error"
+        case .warning: return "warning"
+        default: return "note"
+        }
+    }
+}
+
+/// JUnit XML: one test case per rule, one failure per finding (waived findings are skipped).
+public enum JUnitReport {
+    public static func render(_ result: CheckResult) -> String {
+        let counted = result.findings.filter { $0.waiver == nil }
+        let byRule = Dictionary(grouping: counted, by: \.rule)
+        let extra = Set(counted.map(\.rule)).subtracting(result.stats.map(\.rule)).sorted()   // waiver-expired and the like
+        let names = result.stats.map(\.rule) + extra
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        out += "<testsuites name=\"stocktake\" tests=\"\(names.count)\" failures=\"\(names.filter { byRule[$0] != nil }.count)\">\n"
+        out += "  <testsuite name=\"\(xml(result.ruleSet))\" tests=\"\(names.count)\" failures=\"\(names.filter { byRule[$0] != nil }.count)\" "
+            + "timestamp=\"\(result.asOf)T00:00:00\">\n"
+        out += "    <properties><property name=\"plan\" value=\"\(xml(result.planFile))\"/>"
+            + "<property name=\"as-of\" value=\"\(result.asOf)\"/></properties>\n"
+        for name in names {
+            let findings = byRule[name] ?? []
+            out += "    <testcase classname=\"\(xml(result.ruleSet))\" name=\"\(xml(name))\""
+            if findings.isEmpty { out += "/>\n"; continue }
+            out += ">\n"
+            for f in findings {
+                out += "      <failure type=\"\(f.severity.rawValue)\" message=\"\(xml(f.ref + ": " + f.message))\">"
+                    + xml("\(f.source) · owner: \(f.owners.joined(separator: ", "))") + "</failure>\n"
+            }
+            out += "    </testcase>\n"
+        }
+        out += "  </testsuite>\n</testsuites>\n"
+        return out
+    }
+
+    static func xml(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "\n": out += "&#10;"
+            case _ where scalar.value < 0x20 && scalar != "\t": out += "\u{FFFD}"     // not allowed in XML 1.0
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
+
+/// GitHub Actions workflow commands: `::error file=…,line=…,title=…::message`.
+public enum GitHubReport {
+    public static func render(_ result: CheckResult) -> String {
+        result.findings.filter { $0.waiver == nil }.map { f in
+            let command = f.severity >= .error ? "error" : (f.severity == .warning ? "warning" : "notice")
+            var props = "file=\(property(f.source.file)),line=\(max(1, f.source.line))"
+            if let c = f.source.column { props += ",col=\(c)" }
+            props += ",title=\(property("\(f.rule) (\(f.ref))"))"
+            return "::\(command) \(props)::\(data(f.message))\n"
+        }.joined()
+    }
+
+    // Escaping as the runner's toolkit does, so plan text cannot start a command of its own.
+    static func data(_ s: String) -> String {
+        s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
+    }
+
+    static func property(_ s: String) -> String {
+        data(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+    }
+}
+
+/// One row per finding, for Excel users.
+public enum CSVReport {
+    public static let columns = ["severity", "rule", "ref", "message", "owners", "escalate_to", "statutory", "waived",
+                                 "file", "line", "fingerprint"]
+
+    public static func render(_ result: CheckResult) -> String {
+        var out = columns.joined(separator: ",") + "\r\n"
+        for f in result.findings {
+            let row = [f.severity.rawValue, f.rule, f.ref, f.message, f.owners.joined(separator: "; "),
+                       f.escalateTo.joined(separator: " > "), f.statutory ? "yes" : "no",
+                       f.waiver.map { "until \($0.expires): \($0.reason)" } ?? "", f.source.file, String(f.source.line), f.fingerprint]
+            out += row.map(cell).joined(separator: ",") + "\r\n"
+        }
+        return out
+    }
+
+    /// RFC 4180 quoting; text a spreadsheet would run as a formula gets a leading apostrophe.
+    static func cell(_ s: String) -> String {
+        var v = s
+        if let first = v.first, "=+-@".contains(first) { v = "'" + v }
+        guard v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return v }
+        return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// Markdown to paste into board papers: counts, then the escalation table.
+public enum MarkdownReport {
+    public static func render(_ result: CheckResult, groupBy: Grouping = .severity) -> String {
+        let shown = result.findings.filter { $0.waiver == nil }
+        var out = "# Escalations: \(result.planName ?? result.planFile)\n\n"
+        out += "\(result.records) records checked against **\(result.ruleSet)** v\(result.ruleSetVersion) as of \(result.asOf).\n\n"
+        out += "| Severity | Findings |\n|---|---:|\n"
+        for level in Severity.allCases.reversed() where level != .off {
+            out += "| \(level.rawValue.capitalized) | \(result.count(level)) |\n"
+        }
+        let waived = result.findings.count - shown.count
+        if waived > 0 { out += "\n\(waived) waived finding\(waived == 1 ? "" : "s") not listed.\n" }
+        for (title, group) in groupBy.groups(shown) {
+            out += "\n## \(cell(title)) (\(group.count))\n\n| Severity | Ref | Rule | Finding | Owner | Escalate to |\n|---|---|---|---|---|---|\n"
+            for f in group {
+                out += "| \(f.severity.rawValue) | \(cell(f.ref)) | \(f.rule) | \(cell(f.message)) | \(cell(f.owners.joined(separator: ", "))) | "
+                    + "\(cell(f.escalateTo.joined(separator: " → "))) |\n"
+            }
+        }
+        return out
+    }
+
+    static func cell(_ s: String) -> String {
+        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: "<br>")
+    }
+}
+
+/// How text and Markdown reports group findings.
+public enum Grouping: String, CaseIterable, Sendable {
+    case severity, rule, owner
+
+    /// Groups in order of their most urgent finding; findings keep their priority order.
+    public func groups(_ findings: [Finding]) -> [(String, [Finding])] {
+        var order: [String] = []
+        var groups: [String: [Finding]] = [:]
+        for f in findings {
+            let keys: [String]
+            switch self {
+            case .severity: keys = [f.severity.rawValue.capitalized]
+            case .rule: keys = ["\(f.rule): \(f.title)"]
+            case .owner: keys = f.owners.isEmpty ? ["No owner"] : f.owners
+            }
+            for k in keys {
+                if groups[k] == nil { order.append(k) }
+                groups[k, default: []].append(f)
+            }
+        }
+        return order.map { ($0, groups[$0]!) }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Every output format on the example plan and the Oldham fixture, against checked-in goldens,
+/// plus the checks their consumers make: SARIF against its schema, JUnit parsed back.
+@Suite struct FormatTests {
+    static let oldham = "../shared/plans/oldham-priority-action-plan.tsv"
+
+    @Test(arguments: ["markdown", "csv", "sarif", "junit", "github"])
+    func exampleGoldens(format: String) throws {
+        let r = try CLI.run(["check", "examples/send-improvement-plan.yaml", "--rules", "rules/send-plan.yaml",
+                             "--as-of", "2024-07-01", "--format", format])
+        #expect(r.code == 1)
+        try CLI.expectGolden(r.stdout, "example-check.\(format == "markdown" ? "md" : format)")
+    }
+
+    @Test(arguments: ["markdown", "github", "junit"])
+    func oldhamGoldens(format: String) throws {
+        let r = try CLI.run(["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", format])
+        #expect(r.code == 1)
+        try CLI.expectGolden(r.stdout, "oldham-check.\(format == "markdown" ? "md" : format)")
+    }
+
+    @Test func sarifIsValidAgainstTheSchema() throws {
+        let dir = try CLI.temporaryDirectory()
+        let out = dir.appendingPathComponent("oldham.sarif").path
+        let r = try CLI.run(["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", "sarif:\(out)"])
+        #expect(r.code == 1)
+        let schema = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/schemas/sarif-schema-2.1.0.json").path
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", """
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1])); doc = json.load(open(sys.argv[2]))
+            jsonschema.Draft4Validator(schema).validate(doc)
+            print(len(doc["runs"][0]["results"]), "results valid")
+            """, schema, out]
+        let pipe = Pipe()
+        check.standardOutput = pipe
+        try check.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0)
+        #expect(text == "102 results valid\n")
+    }
+
+    @Test func junitParsesBack() throws {
+        let r = try CLI.run(["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", "junit"])
+        final class Counter: NSObject, XMLParserDelegate {
+            var testcases = 0, failures = 0
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                        attributes: [String: String] = [:]) {
+                if name == "testcase" { testcases += 1 }
+                if name == "failure" { failures += 1 }
+            }
+        }
+        let parser = XMLParser(data: Data(r.stdout.utf8))
+        let counter = Counter()
+        parser.delegate = counter
+        #expect(parser.parse())
+        #expect(counter.testcases == 19)
+        #expect(counter.failures == 102)
+    }
+
+    @Test func githubAnnotationsCannotBeInjected() throws {
+        let dir = try CLI.temporaryDirectory()
+        let plan = dir.appendingPathComponent("p.yaml").path
+        try "actions:\n  - {ref: \"1,1\", action: x, due: 2024-01-01, success: \"%0A::error::boom\"}\n".write(toFile: plan, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["check", plan, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", "github",
+                             "--only-rules", "overdue-action"])
+        #expect(r.stdout == "::error file=\(plan),line=2,col=5,title=overdue-action (1%2C1)::1,1 was due 2024-01-01 and is not complete (182 days overdue)\n")
+    }
+
+    @Test func filtersAndGrouping() throws {
+        let base = ["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01"]
+        let top = try CLI.run(base + ["--top", "3", "--format", "json"])
+        let doc = try JSONSerialization.jsonObject(with: Data(top.stdout.utf8)) as! [String: Any]
+        #expect((doc["findings"] as! [Any]).count == 3)
+        #expect((doc["summary"] as! [String: Any])["findings"] as? Int == 102)
+        let critical = try CLI.run(base + ["--min-severity", "critical", "--format", "csv"])
+        #expect(critical.stdout.split(separator: "\r\n").count == 17)
+        let only = try CLI.run(base + ["--only-rules", "duplicate-ref", "unknown-status"])
+        #expect(only.code == 0)
+        let byOwner = try CLI.run(base + ["--group-by", "owner", "--skip-rules", "rag-missing"])
+        #expect(byOwner.stdout.contains("\nSteve Larking ("))
+        let bad = try CLI.run(base + ["--only-rules", "overdue"])
+        #expect(bad.code == 2)
+        #expect(bad.stderr == "error: no rule 'overdue' in the rule set\n" || bad.stderr.hasPrefix("error: no rule 'overdue' in the rule set (did you mean"))
+    }
+
+    @Test func csvCellsCannotBecomeFormulas() throws {
+        let dir = try CLI.temporaryDirectory()
+        let plan = dir.appendingPathComponent("p.yaml").path
+        try "actions:\n  - {ref: \"=HYPERLINK(1)\", action: \"x, y\", due: 2024-01-01, success: s}\n".write(toFile: plan, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["check", plan, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", "csv",
+                             "--only-rules", "overdue-action"])
+        let row = r.stdout.split(separator: "\r\n")[1]
+        #expect(row.hasPrefix("critical,overdue-action,'=HYPERLINK(1),'=HYPERLINK(1) was due 2024-01-01"))
+    }
+}
