@@ -6,11 +6,12 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "stocktake", targets: ["stocktake"]),
-        .library(name: "StocktakeKit", targets: ["YAML", "Expressions", "Timescales", "PlanData", "Rules", "Reports"]),
+        .library(name: "StocktakeKit", targets: ["YAML", "Expressions", "Timescales", "PlanData", "Rules", "Reports", "History"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // libyaml, the system C library (Debian: libyaml-dev).
@@ -25,10 +26,11 @@ let package = Package(
         .target(name: "PlanData", dependencies: ["YAML", "Expressions", "Timescales", "ZIPFoundation"]),
         .target(name: "Rules", dependencies: ["YAML", "Expressions", "PlanData"]),
         .target(name: "Reports", dependencies: ["Rules", "PlanData", "Expressions"]),
+        .target(name: "History", dependencies: ["Rules", "PlanData", "Expressions", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "stocktake",
             dependencies: [
-                "YAML", "Expressions", "Timescales", "PlanData", "Rules", "Reports",
+                "YAML", "Expressions", "Timescales", "PlanData", "Rules", "Reports", "History",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

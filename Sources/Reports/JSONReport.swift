@@ -94,6 +94,7 @@ public enum JSONReport {
                 .object([("reason", .string(w.reason)), ("approved_by", .string(w.approvedBy)), ("expires", .string(w.expires.description)),
                          ("source", .object([("file", .string(w.file)), ("line", .int(w.line))]))])
             } ?? .null),
+            ("history", f.history.map { h in .object([("first_seen", .string(h.firstSeen.description)), ("runs", .int(h.runs))]) } ?? .null),
             ("fingerprint", .string(f.fingerprint)),
         ])
     }

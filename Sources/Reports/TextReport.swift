@@ -32,6 +32,7 @@ public enum TextReport {
                 var details: [String] = []
                 if !f.owners.isEmpty { details.append("owner: \(f.owners.joined(separator: ", "))") }
                 if !f.escalateTo.isEmpty { details.append("escalate to: \(f.escalateTo.joined(separator: " → "))") }
+                if let h = f.history, h.runs > 1 { details.append("reported since \(h.firstSeen) (\(h.runs) runs)") }
                 details.append(f.source.description)
                 out += "      " + paint(details.joined(separator: " · "), "2") + "\n"
             }

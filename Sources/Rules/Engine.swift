@@ -19,19 +19,33 @@ public struct Engine {
     /// held until the end; otherwise they are checked as they stream past.
     public let needsAllRecords: Bool
     private var held: [Record] = []
+    /// Earlier runs' facts, for rules that read `history`.
+    private let history: RecordHistory?
+    private let usesHistory: Bool
+    /// Record keys, statuses and due dates, kept for the history when asked.
+    public private(set) var snapshots: [RecordSnapshot] = []
+    private let keepSnapshots: Bool
 
-    public init(ruleSet: RuleSet, collection: String, asOf: Day, only: Set<String>? = nil, countOnly: Bool = false) {
+    public init(ruleSet: RuleSet, collection: String, asOf: Day, only: Set<String>? = nil, countOnly: Bool = false,
+                history: RecordHistory? = nil, keepSnapshots: Bool = false) {
         self.ruleSet = ruleSet
         self.schema = ruleSet.collections[collection] ?? .actions
         self.asOf = asOf
         self.countOnly = countOnly
         rules = ruleSet.rules.filter { $0.appliesTo == collection && $0.maxLevel != .off && (only?.contains($0.id) ?? true) }
-        activation = Activation(globals: [ruleSet.parametersValue, .list([])], today: asOf)
+        activation = Activation(globals: [ruleSet.parametersValue, .list([]), noHistory], today: asOf)
         stats = rules.map { RuleStats(rule: $0.id) }
-        needsAllRecords = rules.contains { rule in
-            rule.condition.globalReferences.contains("records") || rule.message.globalReferences.contains("records")
-                || rule.severity.contains { $0.condition?.globalReferences.contains("records") == true }
+        let selected = rules
+        func reads(_ global: String) -> Bool {
+            selected.contains { rule in
+                rule.condition.globalReferences.contains(global) || rule.message.globalReferences.contains(global)
+                    || rule.severity.contains { $0.condition?.globalReferences.contains(global) == true }
+            }
         }
+        needsAllRecords = reads("records")
+        usesHistory = reads("history")
+        self.history = history
+        self.keepSnapshots = keepSnapshots
     }
 
     public var ruleCount: Int { rules.count }
@@ -47,6 +61,16 @@ public struct Engine {
 
     private mutating func evaluate(_ record: Record) {
         activation.values = record.values
+        if usesHistory || keepSnapshots {
+            let key = schema.slot(of: schema.key).map { Template.display(record.values[$0]) } ?? "line \(record.source.line)"
+            if usesHistory { activation.globals[2] = history?.facts(forKey: key) ?? noHistory }
+            if keepSnapshots {
+                let status = schema.slot(of: "status").flatMap { record.values[$0].isNull ? nil : Template.display(record.values[$0]) }
+                var due: Day?
+                if let slot = schema.slot(of: "due"), case .date(let d) = record.values[slot] { due = d }
+                snapshots.append(RecordSnapshot(key: key, status: status, due: due))
+            }
+        }
         for i in rules.indices {
             stats[i].examined += 1
             let outcome = Engine.outcome(rules[i], activation)

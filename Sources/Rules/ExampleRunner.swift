@@ -28,7 +28,8 @@ public enum ExampleRunner {
             }
             for example in rule.examples {
                 let activation = Activation(values: example.record.values,
-                                            globals: [set.parametersValue, Engine.recordMaps([example.record] + example.others, schema)],
+                                            globals: [set.parametersValue, Engine.recordMaps([example.record] + example.others, schema),
+                                                      example.history ?? noHistory],
                                             today: example.asOf)
                 let finding = Engine.evaluate(rule, example.record, activation, schema)
                 var problem: String?

@@ -23,10 +23,12 @@ public final class Finding: Sendable {
     public let evaluationError: Bool
     /// The waiver covering this finding, if any: it is reported but does not count.
     public let waiver: Waiver?
+    /// When history is kept: first seen, and runs in a row.
+    public let history: FindingHistory?
 
     init(rule: String, title: String, severity: Severity, statutory: Bool, ref: String, message: String, owners: [String],
          escalateTo: [String], source: SourceLocation, values: [(name: String, value: Value)], priority: Int,
-         fingerprint: String, evaluationError: Bool, waiver: Waiver? = nil) {
+         fingerprint: String, evaluationError: Bool, waiver: Waiver? = nil, history: FindingHistory? = nil) {
         self.rule = rule
         self.title = title
         self.severity = severity
@@ -41,12 +43,19 @@ public final class Finding: Sendable {
         self.fingerprint = fingerprint
         self.evaluationError = evaluationError
         self.waiver = waiver
+        self.history = history
     }
 
     func waived(by waiver: Waiver) -> Finding {
         Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, message: message, owners: owners,
                 escalateTo: escalateTo, source: source, values: values, priority: priority, fingerprint: fingerprint,
-                evaluationError: evaluationError, waiver: waiver)
+                evaluationError: evaluationError, waiver: waiver, history: history)
+    }
+
+    func with(history: FindingHistory) -> Finding {
+        Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, message: message, owners: owners,
+                escalateTo: escalateTo, source: source, values: values, priority: priority, fingerprint: fingerprint,
+                evaluationError: evaluationError, waiver: waiver, history: history)
     }
 }
 

@@ -24,6 +24,7 @@ public struct RuleSet: Sendable {
         schema.declare(in: &env)
         env.declareGlobal("params", .map(.string, .dyn))
         env.declareGlobal("records", .list(.map(.string, .dyn)))
+        env.declareGlobal("history", .map(.string, .dyn))
         return env
     }
 
@@ -46,6 +47,8 @@ public final class Rule: Sendable {
         public var record: Record
         /// Other records of the collection, for rules that compare a record with the rest (`records`).
         public var others: [Record] = []
+        /// What earlier runs knew of the record, for rules that read `history`.
+        public var history: Value? = nil
         public var asOf: Day
         /// nil: the rule must not fire.
         public var expectedLevel: Severity?

@@ -180,6 +180,12 @@ private struct Loader {
         }
     }
 
+    private func replacing(_ m: MapValue, _ key: String, _ value: Value) -> MapValue {
+        var out = MapValue()
+        for (k, v) in zip(m.keys, m.values) { out.insert(k, k.stringValue == key ? value : v) }
+        return out
+    }
+
     /// A plain number is a number and `true`/`false` a bool; anything quoted is text.
     private func parameterValue(_ node: Node) -> Value? {
         guard let text = node.scalar, !node.isNull else { return nil }
@@ -353,7 +359,7 @@ private struct Loader {
 
     private mutating func example(_ node: Node, _ schema: CollectionSchema, _ file: SourceFile) -> Rule.Example? {
         guard let pairs = node.mapping else { report(file, node.mark, "each example must be a mapping"); return nil }
-        checkKeys(pairs, allowed: ["record", "others", "as-of", "expect"], in: file)
+        checkKeys(pairs, allowed: ["record", "others", "history", "as-of", "expect"], in: file)
         guard let recordNode = node["record"] else { report(file, node.mark, "example without 'record'"); return nil }
         let record: Record
         do {
@@ -373,13 +379,35 @@ private struct Loader {
                 diagnostics.append(Diagnostic(file: file.path, line: e.line ?? other.mark.line, column: e.column ?? 1, e.message))
             } catch {}
         }
+        var history: Value?
+        if let h = node["history"] {
+            // Typed by the history's own schema, as an earlier run would have recorded it.
+            var m = MapValue()
+            for key in ["previous_status", "previous_due", "status_runs", "runs"] { m.insert(.string(key), key.hasSuffix("runs") ? .int(0) : .null) }
+            for pair in h.mapping ?? [] {
+                let key = pair.key.scalar ?? "", text = pair.value.scalar ?? ""
+                switch key {
+                case "previous_status": m = replacing(m, key, .string(text))
+                case "previous_due":
+                    guard let d = Day(iso: text) else { report(file, pair.value.mark, "previous_due needs YYYY-MM-DD"); continue }
+                    m = replacing(m, key, .date(d))
+                case "status_runs", "runs":
+                    guard let n = Int64(text) else { report(file, pair.value.mark, "\(key) needs a whole number"); continue }
+                    m = replacing(m, key, .int(n))
+                default:
+                    report(file, pair.key.mark, "unknown history fact '\(key)'"
+                           + Suggest.hint(for: key, among: ["previous_status", "previous_due", "status_runs", "runs"]))
+                }
+            }
+            history = .map(m)
+        }
         guard let asOfNode = node["as-of"], let text = asOfNode.scalar, let asOf = Day(iso: text) else {
             report(file, node["as-of"]?.mark ?? node.mark, "example needs 'as-of: YYYY-MM-DD'")
             return nil
         }
         guard let expect = node["expect"] else { report(file, node.mark, "example needs 'expect: none' or 'expect: {level: …}'"); return nil }
         if expect.scalar == "none" {
-            return Rule.Example(record: record, others: others, asOf: asOf, expectedLevel: nil, mark: node.mark)
+            return Rule.Example(record: record, others: others, history: history, asOf: asOf, expectedLevel: nil, mark: node.mark)
         }
         guard let ep = expect.mapping else { report(file, expect.mark, "'expect' must be 'none' or {level: …, message: …}"); return nil }
         checkKeys(ep, allowed: ["level", "message"], in: file)
@@ -387,7 +415,8 @@ private struct Loader {
             report(file, expect.mark, "'expect' needs a level: info, warning, error or critical")
             return nil
         }
-        return Rule.Example(record: record, others: others, asOf: asOf, expectedLevel: level, expectedMessage: expect["message"]?.scalar, mark: node.mark)
+        return Rule.Example(record: record, others: others, history: history, asOf: asOf, expectedLevel: level,
+                            expectedMessage: expect["message"]?.scalar, mark: node.mark)
     }
 
     // MARK: expressions

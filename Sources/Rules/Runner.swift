@@ -7,54 +7,58 @@ import PlanData
 /// and no rule compares records with each other) and evaluates every record.
 public enum Runner {
     public static func check(path: String, format: PlanFormat?, loader: PlanLoader, ruleSet: RuleSet, collection: String,
-                             asOf: Day, countOnly: Bool, only: Set<String>? = nil,
-                             workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> (CheckResult, Plan) {
-        let probe = Engine(ruleSet: ruleSet, collection: collection, asOf: asOf, only: only, countOnly: countOnly)
-        if !probe.needsAllRecords, let (plan, parts) = try loader.parts(path: path, format: format, count: max(1, workers)) {
-            return try checkParts(plan, parts, ruleSet: ruleSet, collection: collection, asOf: asOf, countOnly: countOnly, only: only)
+                             asOf: Day, countOnly: Bool, only: Set<String>? = nil, history: RecordHistory? = nil,
+                             keepSnapshots: Bool = false,
+                             workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> (CheckResult, Plan, [RecordSnapshot]) {
+        let make: @Sendable () -> Engine = { Engine(ruleSet: ruleSet, collection: collection, asOf: asOf, only: only, countOnly: countOnly,
+                            history: history, keepSnapshots: keepSnapshots) }
+        var engine = make()
+        if !engine.needsAllRecords, let (plan, parts) = try loader.parts(path: path, format: format, count: max(1, workers)) {
+            return try checkParts(plan, parts, make)
         }
-        var engine = probe
         let plan = try loader.read(path: path, format: format) { engine.check($0) }
-        return (engine.result(planFile: plan.file, planName: plan.name), plan)
+        return (engine.result(planFile: plan.file, planName: plan.name), plan, engine.snapshots)
     }
 
-    private static func checkParts(_ plan: Plan, _ parts: [TablePart], ruleSet: RuleSet, collection: String, asOf: Day,
-                                   countOnly: Bool, only: Set<String>?) throws -> (CheckResult, Plan) {
+    private static func checkParts(_ plan: Plan, _ parts: [TablePart],
+                                   _ make: @Sendable () -> Engine) throws -> (CheckResult, Plan, [RecordSnapshot]) {
         let outcomes = Outcomes(count: parts.count)
         DispatchQueue.concurrentPerform(iterations: parts.count) { i in
-            var engine = Engine(ruleSet: ruleSet, collection: collection, asOf: asOf, only: only, countOnly: countOnly)
+            var engine = make()
             do {
                 let tally = try parts[i].read { engine.check($0) }
-                outcomes.set(i, .success((engine.result(planFile: plan.file, planName: plan.name), tally)))
+                outcomes.set(i, .success((engine.result(planFile: plan.file, planName: plan.name), tally, engine.snapshots)))
             } catch {
                 outcomes.set(i, .failure(error))
             }
         }
         var results: [CheckResult] = []
+        var snapshots: [RecordSnapshot] = []
         var merged = plan
         merged.tally = PlanTally()
         merged.tally.unmappedColumns = plan.tally.unmappedColumns
         for outcome in outcomes.all {
-            let (result, tally) = try outcome.get()
+            let (result, tally, kept) = try outcome.get()
             results.append(result)
+            snapshots += kept
             merged.tally.merge(tally)
         }
-        return (CheckResult.merging(results), merged)
+        return (CheckResult.merging(results), merged, snapshots)
     }
 
     /// Each part's outcome, written once by its own worker.
     private final class Outcomes: @unchecked Sendable {
         // Guarded by `lock`.
-        private var slots: [Result<(CheckResult, PlanTally), any Error>?]
+        private var slots: [Result<(CheckResult, PlanTally, [RecordSnapshot]), any Error>?]
         private let lock = NSLock()
 
         init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-        func set(_ i: Int, _ outcome: Result<(CheckResult, PlanTally), any Error>) {
+        func set(_ i: Int, _ outcome: Result<(CheckResult, PlanTally, [RecordSnapshot]), any Error>) {
             lock.withLock { slots[i] = outcome }
         }
 
-        var all: [Result<(CheckResult, PlanTally), any Error>] {
+        var all: [Result<(CheckResult, PlanTally, [RecordSnapshot]), any Error>] {
             lock.withLock { slots.map { $0! } }
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import PlanData
 import Reports
 import Expressions
+import History
 import Rules
 
 struct Check: ParsableCommand {
@@ -46,6 +47,8 @@ struct Check: ParsableCommand {
 
     @Option(help: ArgumentHelp("An earlier JSON report: report only findings new since then, with counts of unchanged and resolved.", valueName: "report.json"))
     var baseline: String?
+
+    @OptionGroup var historyOptions: HistoryOptions
 
     @Option(name: .customLong("group-by"), help: ArgumentHelp("Group text and Markdown reports by severity, rule or owner.", valueName: "key"))
     var groupBy: Grouping = .severity
@@ -97,9 +100,19 @@ struct Check: ParsableCommand {
         }
         let schema = ruleSet.collections[collection] ?? .actions
         let loader = try input.loader(for: schema)
-        var (result, _) = try loadingPlan {
+        let store = try historyOptions.open()
+        let earlier = try store.map { s in try historyFailure { try s.facts(collection: collection, before: day) } }
+        var (result, _, snapshots) = try loadingPlan {
             try Runner.check(path: plan, format: input.inputFormat, loader: loader, ruleSet: ruleSet, collection: collection,
-                             asOf: day, countOnly: countOnly, only: selected)
+                             asOf: day, countOnly: countOnly && store == nil, only: selected, history: earlier,
+                             keepSnapshots: store != nil)
+        }
+        if let store, let earlier {
+            result = result.annotated { fp in earlier.findings[fp].map { ($0.firstSeen, $0.consecutiveRuns) } }
+            try historyFailure {
+                try store.record(result, collection: collection, planHash: try HistoryOptions.hash(files: [plan]),
+                                 rulesHash: try HistoryOptions.hash(files: ruleSet.files), snapshots: snapshots)
+            }
         }
         result = result.applying(waiverList)
         if let previous { result = result.keepingNew(since: previous) }

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import History
+import Rules
+
+/// `--history PATH` / `--no-history`: where runs are remembered.
+struct HistoryOptions: ParsableArguments {
+    static let defaultPath = ".stocktake/history.sqlite"
+
+    @Option(help: ArgumentHelp("The history database (default: \(defaultPath)).", valueName: "path"))
+    var history: String?
+
+    @Flag(name: .customLong("no-history"), help: "Do not read or record run history (output then depends on the inputs alone).")
+    var noHistory = false
+
+    func validate() throws {
+        if noHistory && history != nil { throw ValidationError("--history and --no-history cannot be used together") }
+    }
+
+    func open() throws -> HistoryStore? {
+        guard !noHistory else { return nil }
+        return try historyFailure { try HistoryStore.open(path: history ?? Self.defaultPath) }
+    }
+
+    /// FNV-1a over the files' bytes: identifies the inputs of a run without a crypto library.
+    static func hash(files: [String]) throws -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else { continue }
+            for byte in data { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+/// History errors end the run with exit 4 and the database's path.
+func historyFailure<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as HistoryError {
+        throw Failure(e.description, .invalidPlan)
+    }
+}
+
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "List recorded runs with their findings by severity, and a trend chart."
+    )
+
+    @Option(help: ArgumentHelp("The history database (default: \(HistoryOptions.defaultPath)).", valueName: "path"))
+    var history: String?
+
+    @Option(help: ArgumentHelp("How many of the latest runs to show.", valueName: "n"))
+    var limit = 30
+
+    func run() throws {
+        let path = history ?? HistoryOptions.defaultPath
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw Failure("\(path): error: no history yet; 'stocktake check' records each run there", .invalidPlan)
+        }
+        let runs = try historyFailure { try HistoryStore.open(path: path).runs(limit: limit) }
+        var out = "as of       findings  critical  error  warning  info  records  plan\n"
+        let widest = max(1, runs.map(\.total).max() ?? 1)
+        for r in runs {
+            out += r.asOf.padding(toLength: 10, withPad: " ", startingAt: 0)
+                + String(format: "  %8d  %8d  %5d  %7d  %4d  %7d  ", r.total, r.counts[.critical] ?? 0, r.counts[.error] ?? 0,
+                         r.counts[.warning] ?? 0, r.counts[.info] ?? 0, r.records)
+                + "\(r.planFile) (\(r.ruleSet))\n"
+        }
+        if runs.count > 1 {
+            out += "\nfindings per run\n"
+            for r in runs {
+                let width = Int((Double(r.total) / Double(widest) * 40).rounded(.up))
+                out += r.asOf + " " + String(repeating: "█", count: width) + " \(r.total)\n"
+            }
+        }
+        Output.standardOutput(out)
+    }
+}
