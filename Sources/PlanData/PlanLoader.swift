@@ -172,8 +172,10 @@ public struct PlanLoader: Sendable {
                     found = list
                 case "description", "version", "owner", "as-of", "source":
                     break       // plan metadata, kept for people, not needed by the rules
+                case "waivers":
+                    break       // read by the checker as the plan's own waivers
                 default:
-                    throw error(path, pair.key, "unknown key '\(key)'" + Suggest.hint(for: key, among: ["plan", schema.name]))
+                    throw error(path, pair.key, "unknown key '\(key)'" + Suggest.hint(for: key, among: ["plan", schema.name, "waivers"]))
                 }
             }
             guard let found else {

@@ -90,10 +90,12 @@ struct Check: ParsableCommand {
         if !onlyRules.isEmpty { selected.formIntersection(onlyRules) }
         let targets = try (formats.isEmpty ? ["text"] : formats).map(OutputTarget.init)
         // With only per-rule counts to print, findings need not be built at all.
-        let countOnly = targets.allSatisfy { $0.format == "summary" } && waivers == nil && baseline == nil
+        let countOnly = targets.allSatisfy { $0.format == "summary" } && waivers == nil && baseline == nil && !Self.hasWaiversKey(plan)
+        // Waivers from --waivers, or a `waivers:` list in a YAML plan itself.
         var waiverList: [Waiver] = []
-        if let waivers {
-            do { waiverList = try WaiverLoader.load(path: waivers, ruleSet: ruleSet) } catch { throw Failure(error.description, .invalidRules) }
+        let waiverFile = waivers ?? (Self.hasWaiversKey(plan) ? plan : nil)
+        if let waiverFile {
+            do { waiverList = try WaiverLoader.load(path: waiverFile, ruleSet: ruleSet) } catch { throw Failure(error.description, .invalidRules) }
         }
         let previous = try baseline.map { path in
             do { return try JSONReport.findings(inReportAt: path) } catch { throw Failure("\(error)", .invalidPlan) }
@@ -143,6 +145,14 @@ struct Check: ParsableCommand {
         if failOn != "never", let level = Severity(rawValue: failOn), result.count(atOrAbove: level) > 0 {
             throw ExitCode(Outcome.findings.rawValue)
         }
+    }
+}
+
+extension Check {
+    /// Whether a YAML plan carries its own `waivers:` list (a top-level key at column 1).
+    static func hasWaiversKey(_ path: String) -> Bool {
+        guard path.hasSuffix(".yaml") || path.hasSuffix(".yml"), let data = FileManager.default.contents(atPath: path) else { return false }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").contains { $0.hasPrefix("waivers:") }
     }
 }
 

@@ -40,6 +40,34 @@ import Testing
         #expect(list.stdout.split(separator: "\n").filter { $0.range(of: #"^2024-\d\d-\d\d  "#, options: .regularExpression) != nil }.count == 3)
     }
 
+    @Test func oldhamAcrossThreeRunsWithAStatusChange() throws {
+        let dir = try CLI.temporaryDirectory()
+        let db = dir.appendingPathComponent("h.sqlite").path
+        let source = try String(contentsOfFile: CLI.root.deletingLastPathComponent().appendingPathComponent("shared/plans/oldham-priority-action-plan.tsv").path,
+                                encoding: .utf8)
+        // The same export with the RA column of action 1.11 filled in.
+        func rated(_ rating: String, _ name: String) throws -> String {
+            let lines = source.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+                guard line.hasPrefix("1.11\t") else { return String(line) }
+                return line.split(separator: "\t", omittingEmptySubsequences: false).dropLast().joined(separator: "\t") + "\t" + rating
+            }
+            let path = dir.appendingPathComponent(name).path
+            try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let green = try rated("On track", "run1.tsv"), red = try rated("At risk", "run3.tsv")
+        for (plan, asOf) in [(green, "2024-05-01"), (green, "2024-06-01"), (red, "2024-07-01")] {
+            let r = try CLI.run(["check", plan, "--rules", "rules/send-plan.yaml", "--as-of", asOf, "--history", db,
+                                 "--format", "json", "--fail-on", "never"])
+            #expect(r.code == 0)
+            let findings = (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any])["findings"] as! [[String: Any]]
+            let jumped = findings.filter { $0["rule"] as? String == "rag-jumped" }.map { $0["ref"] as? String }
+            #expect(jumped == (asOf == "2024-07-01" ? ["1.11"] : []))
+            let overdue = try #require(findings.first { $0["rule"] as? String == "overdue-action" && $0["ref"] as? String == "1.1" })
+            #expect((overdue["history"] as! [String: Any])["runs"] as? Int == ["2024-05-01": 1, "2024-06-01": 2, "2024-07-01": 3][asOf])
+        }
+    }
+
     @Test func newerAndCorruptDatabasesAreRefusedWithThePath() throws {
         let dir = try CLI.temporaryDirectory()
         let corrupt = dir.appendingPathComponent("corrupt.sqlite").path

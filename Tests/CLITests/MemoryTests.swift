@@ -49,6 +49,21 @@ import Testing
         #expect(critical.code == 0, "waived criticals do not fail the run")
     }
 
+    @Test func aYAMLPlanMayCarryItsOwnWaivers() throws {
+        let dir = try CLI.temporaryDirectory()
+        let plan = dir.appendingPathComponent("plan.yaml").path
+        try """
+        actions:
+          - {ref: "1.1", action: Review, owners: [Amber], due: 2024-01-31, status: On track, success: Done}
+        waivers:
+          - {rule: overdue-action, ref: "1.1", reason: Agreed at board, approved-by: Board, expires: 2024-12-31}
+          - {rule: rag-inconsistent-with-dates, ref: "1.1", reason: Agreed at board, approved-by: Board, expires: 2024-12-31}
+        """.write(toFile: plan, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["check", plan, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01"])
+        #expect(r.code == 0, "\(r.stdout)")
+        #expect(r.stdout.contains("2 waived"))
+    }
+
     @Test func badWaiversAreRuleSetErrorsWithPositions() throws {
         let path = try waivers("""
         waivers:
