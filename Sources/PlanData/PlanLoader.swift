@@ -35,7 +35,7 @@ public struct Plan: Sendable {
 /// Reads plan files of any supported format into records of one collection.
 public struct PlanLoader: Sendable {
     public let schema: CollectionSchema
-    let reader: FieldReader
+    public let reader: FieldReader
     /// For workbooks: the sheet to read (default: the first with a header row).
     public var sheet: String?
     /// An explicit table layout, for exports the heading heuristics get wrong.

@@ -43,6 +43,7 @@ public enum SARIFReport {
             pairs.append(("properties", .object([
                 ("severity", .string(f.severity.rawValue)), ("ref", .string(f.ref)), ("statutory", .bool(f.statutory)),
                 ("owners", .array(f.owners.map(JSON.string))), ("escalateTo", .array(f.escalateTo.map(JSON.string))),
+                ("escalationLevel", f.escalation.map { .string($0.id) } ?? .null),
             ])))
             return .object(pairs)
         }
@@ -140,13 +141,13 @@ public enum GitHubReport {
 
 /// One row per finding, for Excel users.
 public enum CSVReport {
-    public static let columns = ["severity", "rule", "ref", "message", "owners", "escalate_to", "statutory", "waived",
+    public static let columns = ["severity", "rule", "ref", "message", "owners", "level", "escalate_to", "statutory", "waived",
                                  "file", "line", "fingerprint"]
 
     public static func render(_ result: CheckResult) -> String {
         var out = columns.joined(separator: ",") + "\r\n"
         for f in result.findings {
-            let row = [f.severity.rawValue, f.rule, f.ref, f.message, f.owners.joined(separator: "; "),
+            let row = [f.severity.rawValue, f.rule, f.ref, f.message, f.owners.joined(separator: "; "), f.escalation?.name ?? "",
                        f.escalateTo.joined(separator: " > "), f.statutory ? "yes" : "no",
                        f.waiver.map { "until \($0.expires): \($0.reason)" } ?? "", f.source.file, String(f.source.line), f.fingerprint]
             out += row.map(cell).joined(separator: ",") + "\r\n"
@@ -179,7 +180,7 @@ public enum MarkdownReport {
             out += "\n## \(cell(title)) (\(group.count))\n\n| Severity | Ref | Rule | Finding | Owner | Escalate to |\n|---|---|---|---|---|---|\n"
             for f in group {
                 out += "| \(f.severity.rawValue) | \(cell(f.ref)) | \(f.rule) | \(cell(f.message)) | \(cell(f.owners.joined(separator: ", "))) | "
-                    + "\(cell(f.escalateTo.joined(separator: " → "))) |\n"
+                    + "\(cell(f.escalation?.name ?? f.escalateTo.joined(separator: " → "))) |\n"
             }
         }
         return out
@@ -192,7 +193,7 @@ public enum MarkdownReport {
 
 /// How text and Markdown reports group findings.
 public enum Grouping: String, CaseIterable, Sendable {
-    case severity, rule, owner
+    case severity, rule, owner, level
 
     /// Groups in order of their most urgent finding; findings keep their priority order.
     public func groups(_ findings: [Finding]) -> [(String, [Finding])] {
@@ -204,6 +205,7 @@ public enum Grouping: String, CaseIterable, Sendable {
             case .severity: keys = [f.severity.rawValue.capitalized]
             case .rule: keys = ["\(f.rule): \(f.title)"]
             case .owner: keys = f.owners.isEmpty ? ["No owner"] : f.owners
+            case .level: keys = [f.escalation?.name ?? "No escalation"]
             }
             for k in keys {
                 if groups[k] == nil { order.append(k) }

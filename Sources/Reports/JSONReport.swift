@@ -87,6 +87,9 @@ public enum JSONReport {
             ("message", .string(f.message)),
             ("owners", .array(f.owners.map(JSON.string))),
             ("escalate_to", .array(f.escalateTo.map(JSON.string))),
+            ("escalation", f.escalation.map { e in
+                .object([("level", .string(e.id)), ("name", .string(e.name)), ("recipients", .array(e.recipients.map(JSON.string)))])
+            } ?? .null),
             ("source", .object(source)),
             ("values", .object(f.values.map { ($0.name, JSON($0.value)) })),
             ("evaluation_error", .bool(f.evaluationError)),

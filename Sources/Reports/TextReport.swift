@@ -31,7 +31,12 @@ public enum TextReport {
                 out += "      \(f.message)\n"
                 var details: [String] = []
                 if !f.owners.isEmpty { details.append("owner: \(f.owners.joined(separator: ", "))") }
-                if !f.escalateTo.isEmpty { details.append("escalate to: \(f.escalateTo.joined(separator: " → "))") }
+                if let e = f.escalation {
+                    let who = e.id == "owner" || e.recipients.isEmpty || e.recipients == [e.name] ? "" : " (\(e.recipients.joined(separator: ", ")))"
+                    details.append("escalate to: \(e.name)\(who)")
+                } else if !f.escalateTo.isEmpty {
+                    details.append("escalate to: \(f.escalateTo.joined(separator: " → "))")
+                }
                 if let h = f.history, h.runs > 1 { details.append("reported since \(h.firstSeen) (\(h.runs) runs)") }
                 details.append(f.source.description)
                 out += "      " + paint(details.joined(separator: " · "), "2") + "\n"

@@ -180,13 +180,15 @@ public struct Engine {
             default: break
             }
         }
+        var due: Day?
+        if let slot = schema.slot(of: "due"), case .date(let d) = record.values[slot] { due = d }
         let values = rule.condition.references.compactMap { name in
             schema.slot(of: name).map { (name: name, value: activation.values[$0]) }
         }
         return Finding(rule: rule.id, title: rule.title, severity: level, statutory: rule.statutory, ref: ref,
                        message: message, owners: owners, escalateTo: rule.escalateTo, source: record.source,
                        values: values, priority: priority,
-                       fingerprint: Fingerprint.of([rule.id, schema.name, identity]), evaluationError: error)
+                       fingerprint: Fingerprint.of([rule.id, schema.name, identity]), evaluationError: error, due: due)
     }
 }
 

@@ -25,10 +25,15 @@ public final class Finding: Sendable {
     public let waiver: Waiver?
     /// When history is kept: first seen, and runs in a row.
     public let history: FindingHistory?
+    /// The record's due date, when it has one (for the ladder's days overdue).
+    public let due: Day?
+    /// Where the finding stands on the escalation ladder, and who hears of it there.
+    public let escalation: EscalationLevel?
 
     init(rule: String, title: String, severity: Severity, statutory: Bool, ref: String, message: String, owners: [String],
          escalateTo: [String], source: SourceLocation, values: [(name: String, value: Value)], priority: Int,
-         fingerprint: String, evaluationError: Bool, waiver: Waiver? = nil, history: FindingHistory? = nil) {
+         fingerprint: String, evaluationError: Bool, waiver: Waiver? = nil, history: FindingHistory? = nil, due: Day? = nil,
+         escalation: EscalationLevel? = nil) {
         self.rule = rule
         self.title = title
         self.severity = severity
@@ -44,18 +49,26 @@ public final class Finding: Sendable {
         self.evaluationError = evaluationError
         self.waiver = waiver
         self.history = history
+        self.due = due
+        self.escalation = escalation
     }
 
     func waived(by waiver: Waiver) -> Finding {
         Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, message: message, owners: owners,
                 escalateTo: escalateTo, source: source, values: values, priority: priority, fingerprint: fingerprint,
-                evaluationError: evaluationError, waiver: waiver, history: history)
+                evaluationError: evaluationError, waiver: waiver, history: history, due: due, escalation: escalation)
     }
 
     func with(history: FindingHistory) -> Finding {
         Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, message: message, owners: owners,
                 escalateTo: escalateTo, source: source, values: values, priority: priority, fingerprint: fingerprint,
-                evaluationError: evaluationError, waiver: waiver, history: history)
+                evaluationError: evaluationError, waiver: waiver, history: history, due: due, escalation: escalation)
+    }
+
+    func with(escalation: EscalationLevel) -> Finding {
+        Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, message: message, owners: owners,
+                escalateTo: escalateTo, source: source, values: values, priority: priority, fingerprint: fingerprint,
+                evaluationError: evaluationError, waiver: waiver, history: history, due: due, escalation: escalation)
     }
 }
 

@@ -15,6 +15,8 @@ public struct RuleSet: Sendable {
     public var rules: [Rule]
     /// `parameters:` of the rule files (later files override), available to rules as `params.NAME`.
     public var parameters: [(name: String, value: Value)] = []
+    /// `escalation:` — the ladder findings climb (the last file that gives one wins).
+    public var ladder: Ladder?
 
     /// Every field of the collection, plus the globals `params` (the parameters) and `records`
     /// (the whole collection, for rules that compare a record with the others).

@@ -51,8 +51,9 @@ private struct Loader {
     private var statusNodes: [(state: String, words: [String], file: SourceFile, node: Node)] = []
     private var collectionNodes: [(name: String, node: Node, file: SourceFile)] = []
     private var parameters: [(name: String, value: Value)] = []
+    private var ladderNode: (node: Node, file: SourceFile)?
 
-    static let topKeys = ["ruleset", "version", "description", "extends", "statuses", "collections", "parameters", "rules"]
+    static let topKeys = ["ruleset", "version", "description", "extends", "statuses", "collections", "parameters", "escalation", "rules"]
     static let ruleKeys = ["id", "title", "applies-to", "when", "severity", "escalate-to", "message", "rationale",
                            "cite", "statutory", "priority", "examples", "tags"]
 
@@ -131,6 +132,7 @@ private struct Loader {
                 report(file, statuses.mark, "'statuses' must map each state to a list of words")
             }
         }
+        if let escalation = root["escalation"] { ladderNode = (escalation, file) }
         if let params = root["parameters"] {
             for pair in params.mapping ?? [] {
                 guard let name = pair.key.scalar, name.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil else {
@@ -230,6 +232,7 @@ private struct Loader {
         var set = RuleSet(name: name ?? "unnamed", version: version, description: description, files: files,
                           statuses: statuses, collections: collections, rules: [])
         set.parameters = parameters
+        if let (node, file) = ladderNode { set.ladder = buildLadder(node, file) }
         for raw in rawRules {
             if let rule = buildRule(raw, set) { set.rules.append(rule) }
         }
@@ -277,6 +280,37 @@ private struct Loader {
         return schema
     }
 
+    private mutating func buildLadder(_ node: Node, _ file: SourceFile) -> Ladder? {
+        guard let pairs = node.mapping else { report(file, node.mark, "'escalation' must have 'levels' and 'climb'"); return nil }
+        checkKeys(pairs, allowed: ["levels", "climb"], in: file)
+        var levels: [Ladder.Level] = []
+        for item in node["levels"]?.sequence ?? [] {
+            checkKeys(item.mapping ?? [], allowed: ["id", "name", "who"], in: file)
+            guard let id = item["id"]?.scalar, !id.isEmpty else { report(file, item.mark, "each level needs an 'id'"); continue }
+            if levels.contains(where: { $0.id == id }) { report(file, item.mark, "level '\(id)' is listed twice"); continue }
+            let who = (item["who"]?.sequence ?? item["who"].map { [$0] } ?? []).compactMap(\.scalar)
+            levels.append(Ladder.Level(id: id, name: item["name"]?.scalar ?? id, who: who))
+        }
+        if levels.isEmpty { report(file, node.mark, "'escalation' needs 'levels', lowest first") }
+        var climbs: [Ladder.Climb] = []
+        for item in node["climb"]?.sequence ?? [] {
+            checkKeys(item.mapping ?? [], allowed: ["when", "steps", "to"], in: file)
+            guard let whenNode = item["when"], let condition = compile(whenNode, Ladder.environment, file, expecting: .bool) else {
+                if item["when"] == nil { report(file, item.mark, "each climb needs 'when'") }
+                continue
+            }
+            let steps = item["steps"].flatMap { $0.scalar.flatMap(Int.init) }
+            if item["steps"] != nil && steps == nil { report(file, item["steps"]!.mark, "'steps' must be a whole number") }
+            let to = item["to"]?.scalar
+            if let to, !levels.contains(where: { $0.id == to }) {
+                report(file, item["to"]!.mark, "no level '\(to)'" + Suggest.hint(for: to, among: levels.map(\.id)))
+            }
+            if steps == nil && to == nil { report(file, item.mark, "a climb needs 'steps' or 'to'") }
+            climbs.append(Ladder.Climb(condition: condition, steps: steps, to: to))
+        }
+        return Ladder(levels: levels, climbs: climbs)
+    }
+
     private mutating func buildRule(_ raw: RawRule, _ set: RuleSet) -> Rule? {
         let node = raw.node, file = raw.file
         let before = diagnostics.count
@@ -302,7 +336,11 @@ private struct Loader {
         var escalateTo: [String] = []
         if let e = node["escalate-to"] {
             for item in e.sequence ?? [e] {
-                if let s = scalar(item, "escalate-to", file) { escalateTo.append(s) }
+                guard let s = scalar(item, "escalate-to", file) else { continue }
+                if let ladder = set.ladder, ladder.level(named: s) == nil {
+                    report(file, item.mark, "no escalation level '\(s)'" + Suggest.hint(for: s, among: ladder.levels.map(\.id)))
+                }
+                escalateTo.append(s)
             }
         }
         var statutory = false

@@ -50,7 +50,7 @@ struct Check: ParsableCommand {
 
     @OptionGroup var historyOptions: HistoryOptions
 
-    @Option(name: .customLong("group-by"), help: ArgumentHelp("Group text and Markdown reports by severity, rule or owner.", valueName: "key"))
+    @Option(name: .customLong("group-by"), help: ArgumentHelp("Group text and Markdown reports by severity, rule, owner or level (escalation level).", valueName: "key"))
     var groupBy: Grouping = .severity
 
     @Option(help: ArgumentHelp("List only the N most urgent findings (counts and the exit code still cover all).", valueName: "n"))
@@ -116,6 +116,7 @@ struct Check: ParsableCommand {
                                  rulesHash: try HistoryOptions.hash(files: ruleSet.files), snapshots: snapshots)
             }
         }
+        result = result.escalated(ruleSet.ladder, directory: loader.reader.owners)
         result = result.applying(waiverList)
         if let previous { result = result.keepingNew(since: previous) }
         // What is listed may be cut down; counts and the exit code always cover every finding.

@@ -107,3 +107,52 @@ import Testing
         #expect(bad.stderr == "README.md: error: is not JSON; expected a report written by 'stocktake check --format json'\n")
     }
 }
+
+@Suite struct LadderTests {
+    @Test func findingsClimbAndReachTheDirectorysPeople() throws {
+        let dir = try CLI.temporaryDirectory()
+        let owners = dir.appendingPathComponent("owners.yaml").path
+        try """
+        - {name: SEND Improvement Board}
+        - {name: Head of SEND, escalates-to: SEND Improvement Board}
+        - {name: Sheila Garara, escalates-to: Head of SEND}
+        - {name: Bruce Penhale, escalates-to: Head of SEND}
+        """.write(toFile: owners, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["check", "examples/send-improvement-plan.yaml", "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01",
+                             "--owners", owners, "--format", "json"])
+        let findings = (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any])["findings"] as! [[String: Any]]
+        func level(_ rule: String, _ ref: String) -> [String: Any]? {
+            findings.first { $0["rule"] as? String == rule && $0["ref"] as? String == ref }?["escalation"] as? [String: Any]
+        }
+        // Critical: straight to the board (its directory entry).
+        #expect(level("overdue-action", "1.10")?["level"] as? String == "board")
+        // 31 days overdue, error: stays with the owner.
+        #expect(level("overdue-action", "2.4")?["level"] as? String == "owner")
+        #expect(level("overdue-action", "2.4")?["recipients"] as? [String] == ["Bruce Penhale"])
+        // at-risk-escalation starts at lead: the owner's escalates-to.
+        #expect(level("at-risk-escalation", "2.1")?["name"] as? String == "Lead officer or task-and-finish group")
+    }
+
+    @Test func ladderErrorsHavePositions() throws {
+        let dir = try CLI.temporaryDirectory()
+        let rules = dir.appendingPathComponent("r.yaml").path
+        try """
+        ruleset: r
+        escalation:
+          levels: [{id: owner}, {id: board}]
+          climb:
+            - {when: "severty == 'critical'", to: board}
+            - {when: "true", to: bord}
+        rules:
+          - {id: a, title: A, when: "true", message: m, escalate-to: [owner, lead]}
+        """.write(toFile: rules, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["rules", "validate", rules])
+        #expect(r.code == 3)
+        #expect(r.stderr == """
+        \(rules):5:15: error: unknown name 'severty' (did you mean 'severity'?)
+        \(rules):6:26: error: no level 'bord' (did you mean 'board'?)
+        \(rules):8:70: error: no escalation level 'lead'
+
+        """)
+    }
+}

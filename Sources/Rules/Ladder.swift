@@ -1,0 +1,93 @@
+import Expressions
+import PlanData
+import YAML
+
+/// The escalation ladder of a rule set: who sits at each level, and when a finding climbs.
+///
+/// ```yaml
+/// escalation:
+///   levels:
+///     - {id: owner, name: Action owner}
+///     - {id: lead, name: Lead officer, who: [Head of SEND]}
+///     - {id: board, name: SEND Improvement Board, who: [SEND Improvement Board]}
+///   climb:
+///     - {when: "runs >= 3", steps: 1}
+///     - {when: "severity == 'critical' || statutory", to: board}
+/// ```
+/// A finding starts at the first level its rule's `escalate-to` names and climbs along that
+/// list (never past its end): by the most steps, or to the highest level, any climb rule grants.
+public struct Ladder: Sendable {
+    public struct Level: Sendable {
+        public var id: String
+        public var name: String
+        public var who: [String]
+    }
+
+    public struct Climb: Sendable {
+        public var condition: Program
+        public var steps: Int?
+        public var to: String?
+    }
+
+    public var levels: [Level]
+    public var climbs: [Climb]
+
+    /// What climb conditions can read about a finding.
+    static var environment: Environment {
+        var env = Environment()
+        env.declare("severity", .string)
+        env.declare("statutory", .bool)
+        env.declare("rule", .string)
+        env.declare("ref", .string)
+        env.declare("runs", .int)
+        env.declare("days_overdue", .int)
+        return env
+    }
+
+    public func level(named id: String) -> Level? { levels.first { $0.id == id } }
+}
+
+/// Where a finding stands on the ladder.
+public struct EscalationLevel: Sendable {
+    public var id: String
+    public var name: String
+    public var recipients: [String]
+}
+
+extension CheckResult {
+    /// Places every finding on the ladder (or at the first step of its `escalate-to` when the
+    /// rule set has no ladder). Recipients are the level's `who`; without one, the owners for the
+    /// first level and, above it, the people their owner-directory entries escalate to.
+    public func escalated(_ ladder: Ladder?, directory: OwnerDirectory = OwnerDirectory()) -> CheckResult {
+        var out = self
+        out.findings = findings.map { f in
+            guard !f.escalateTo.isEmpty else { return f }
+            var step = 0
+            if let ladder {
+                let runs = Int64(f.history?.runs ?? 1)
+                let overdue = Int64(f.due.map { max(0, asOf.number - $0.number) } ?? 0)
+                let activation = Activation(values: [.string(f.severity.rawValue), .bool(f.statutory), .string(f.rule),
+                                                     .string(f.ref), .int(runs), .int(overdue)], today: asOf)
+                for climb in ladder.climbs {
+                    guard case .bool(true)? = try? climb.condition.evaluate(activation) else { continue }
+                    if let steps = climb.steps { step = max(step, steps) }
+                    if let to = climb.to, let i = f.escalateTo.firstIndex(of: to) { step = max(step, i) }
+                    if let to = climb.to, f.escalateTo.firstIndex(of: to) == nil { step = f.escalateTo.count - 1 }
+                }
+            }
+            let id = f.escalateTo[min(step, f.escalateTo.count - 1)]
+            let level = ladder?.level(named: id)
+            var recipients = level?.who ?? []
+            if recipients.isEmpty {
+                let height = ladder?.levels.firstIndex { $0.id == id } ?? (id == "owner" ? 0 : 1)
+                for owner in f.owners {
+                    var name = directory.canonical(owner) ?? owner
+                    for _ in 0..<height { name = directory.entry(named: name)?.escalatesTo ?? name }
+                    if height == 0 || name != (directory.canonical(owner) ?? owner), !recipients.contains(name) { recipients.append(name) }
+                }
+            }
+            return f.with(escalation: EscalationLevel(id: id, name: level?.name ?? id, recipients: recipients))
+        }
+        return out
+    }
+}
