@@ -193,7 +193,7 @@ public enum MarkdownReport {
 
 /// How text and Markdown reports group findings.
 public enum Grouping: String, CaseIterable, Sendable {
-    case severity, rule, owner, level
+    case severity, rule, owner, level, section
 
     /// Groups in order of their most urgent finding; findings keep their priority order.
     public func groups(_ findings: [Finding]) -> [(String, [Finding])] {
@@ -206,6 +206,7 @@ public enum Grouping: String, CaseIterable, Sendable {
             case .rule: keys = ["\(f.rule): \(f.title)"]
             case .owner: keys = f.owners.isEmpty ? ["No owner"] : f.owners
             case .level: keys = [f.escalation?.name ?? "No escalation"]
+            case .section: keys = [f.section ?? "No section"]
             }
             for k in keys {
                 if groups[k] == nil { order.append(k) }

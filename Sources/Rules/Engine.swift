@@ -182,13 +182,15 @@ public struct Engine {
         }
         var due: Day?
         if let slot = schema.slot(of: "due"), case .date(let d) = record.values[slot] { due = d }
+        var section: String?
+        if let slot = schema.slot(of: "section"), case .string(let s) = record.values[slot] { section = s }
         let values = rule.condition.references.compactMap { name in
             schema.slot(of: name).map { (name: name, value: activation.values[$0]) }
         }
         return Finding(rule: rule.id, title: rule.title, severity: level, statutory: rule.statutory, ref: ref,
                        message: message, owners: owners, escalateTo: rule.escalateTo, source: record.source,
                        values: values, priority: priority,
-                       fingerprint: Fingerprint.of([rule.id, schema.name, identity]), evaluationError: error, due: due)
+                       fingerprint: Fingerprint.of([rule.id, schema.name, identity]), evaluationError: error, due: due, section: section)
     }
 }
 

@@ -10,8 +10,8 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a plan against rule sets and print the prioritised escalation list.",
         discussion: """
-        Formats: text (default), json, summary (one line of per-rule counts), markdown, csv,
-        sarif (2.1.0), junit, github (workflow annotations). Write a format to a file with
+        Formats: text (default), json, summary (one line of per-rule counts), markdown, html (a
+        self-contained board pack), csv, sarif (2.1.0), junit, github (workflow annotations). Write a format to a file with
         FORMAT:PATH, and repeat --format for several outputs in one run:
           --format sarif:out.sarif --format github --format text
 
@@ -25,7 +25,7 @@ struct Check: ParsableCommand {
     @OptionGroup var ruleOptions: RuleOptions
     @OptionGroup var asOf: AsOfOption
 
-    @Option(name: .customLong("format"), help: ArgumentHelp("Output format, optionally with :PATH (repeatable): text, json, summary, markdown, csv, sarif, junit, github.", valueName: "format[:path]"))
+    @Option(name: .customLong("format"), help: ArgumentHelp("Output format, optionally with :PATH (repeatable): text, json, summary, markdown, html, csv, sarif, junit, github.", valueName: "format[:path]"))
     var formats: [String] = []
 
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a finding is at or above this level: info, warning, error, critical, or never.", valueName: "level"))
@@ -50,7 +50,7 @@ struct Check: ParsableCommand {
 
     @OptionGroup var historyOptions: HistoryOptions
 
-    @Option(name: .customLong("group-by"), help: ArgumentHelp("Group text and Markdown reports by severity, rule, owner or level (escalation level).", valueName: "key"))
+    @Option(name: .customLong("group-by"), help: ArgumentHelp("Group text, Markdown and HTML reports by severity, rule, owner, level (escalation level) or section.", valueName: "key"))
     var groupBy: Grouping = .severity
 
     @Option(help: ArgumentHelp("List only the N most urgent findings (counts and the exit code still cover all).", valueName: "n"))
@@ -117,6 +117,10 @@ struct Check: ParsableCommand {
             }
         }
         result = result.escalated(ruleSet.ladder, directory: loader.reader.owners)
+        let trend = try store.map { s in
+            try historyFailure { try s.runs().filter { $0.ruleSet.hasPrefix(ruleSet.name + " ") } }
+                .map { HTMLReport.TrendPoint(asOf: $0.asOf, findings: $0.total) }
+        } ?? []
         result = result.applying(waiverList)
         if let previous { result = result.keepingNew(since: previous) }
         // What is listed may be cut down; counts and the exit code always cover every finding.
@@ -130,6 +134,7 @@ struct Check: ParsableCommand {
                 case "json": try JSONReport.write(listed, toolVersion: Stocktake.version, write)
                 case "summary": try write(Array(JSONReport.summary(result).utf8))
                 case "markdown": try write(Array(MarkdownReport.render(listed, groupBy: groupBy).utf8))
+                case "html": try write(Array(HTMLReport.render(listed, groupBy: groupBy == .severity ? .section : groupBy, trend: trend).utf8))
                 case "csv": try write(Array(CSVReport.render(listed).utf8))
                 case "sarif": try write(Array(SARIFReport.render(listed, ruleSet: ruleSet, toolVersion: Stocktake.version).utf8))
                 case "junit": try write(Array(JUnitReport.render(listed).utf8))
@@ -159,7 +164,7 @@ extension Check {
 
 /// One `--format` value: `json`, or `json:out/report.json`.
 struct OutputTarget {
-    static let formats = ["text", "json", "summary", "markdown", "csv", "sarif", "junit", "github"]
+    static let formats = ["text", "json", "summary", "markdown", "html", "csv", "sarif", "junit", "github"]
     var format: String
     var path: String?
 

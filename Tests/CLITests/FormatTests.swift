@@ -9,7 +9,7 @@ import FoundationXML
 @Suite struct FormatTests {
     static let oldham = "../shared/plans/oldham-priority-action-plan.tsv"
 
-    @Test(arguments: ["markdown", "csv", "sarif", "junit", "github"])
+    @Test(arguments: ["markdown", "html", "csv", "sarif", "junit", "github"])
     func exampleGoldens(format: String) throws {
         let r = try CLI.run(["check", "examples/send-improvement-plan.yaml", "--rules", "rules/send-plan.yaml",
                              "--as-of", "2024-07-01", "--format", format])
@@ -22,6 +22,21 @@ import FoundationXML
         let r = try CLI.run(["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", format])
         #expect(r.code == 1)
         try CLI.expectGolden(r.stdout, "oldham-check.\(format == "markdown" ? "md" : format)")
+    }
+
+    @Test func theBoardPackIsSelfContainedAndAccessible() throws {
+        let r = try CLI.run(["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", "html"])
+        let html = r.stdout
+        for external in ["<script", "src=", "<link", "@import", "url(", "http://", "https://"] {
+            #expect(!html.contains(external), "external reference \(external)")
+        }
+        #expect(html.contains("<html lang=\"en-GB\">"))
+        #expect(html.components(separatedBy: "<caption>").count - 1 == html.components(separatedBy: "<table>").count - 1)
+        #expect(html.contains("<th scope=\"col\">Severity</th>"))
+        #expect(html.contains("<span class=\"badge sev-critical\">critical</span>"), "severity is written, not only coloured")
+        #expect(html.contains("<svg role=\"img\" aria-label=\"Findings by section\""))
+        #expect(html.contains("@page{size:A4"))
+        #expect(html.contains("<span class=\"n\">62%</span> health"))
     }
 
     @Test func sarifIsValidAgainstTheSchema() throws {
