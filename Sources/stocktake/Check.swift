@@ -11,19 +11,15 @@ struct Check: ParsableCommand {
         abstract: "Check a plan against rule sets and print the prioritised escalation list.",
         discussion: """
         Formats: text (default), json, summary (one line of per-rule counts), markdown, html (a
-        self-contained board pack), csv, sarif (2.1.0), junit, github (workflow annotations). Write a format to a file with
-        FORMAT:PATH, and repeat --format for several outputs in one run:
-          --format sarif:out.sarif --format github --format text
+        self-contained board pack), csv, sarif (2.1.0), junit, github (workflow annotations).
+        Write a format to a file with FORMAT:PATH, and repeat --format for several outputs in
+        one run:  --format sarif:out.sarif --format github --format text
 
         Exits 1 when there are findings at or above --fail-on (default: error); see 'stocktake --help'.
         """
     )
 
-    @Argument(help: ArgumentHelp("The plan: YAML, JSON, CSV, TSV or XLSX.", valueName: "plan"))
-    var plan: String
-
-    @OptionGroup var ruleOptions: RuleOptions
-    @OptionGroup var asOf: AsOfOption
+    @OptionGroup var inputs: CheckInputs
 
     @Option(name: .customLong("format"), help: ArgumentHelp("Output format, optionally with :PATH (repeatable): text, json, summary, markdown, html, csv, sarif, junit, github.", valueName: "format[:path]"))
     var formats: [String] = []
@@ -31,24 +27,14 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a finding is at or above this level: info, warning, error, critical, or never.", valueName: "level"))
     var failOn = "error"
 
-    @OptionGroup var input: PlanInputOptions
-
     @Option(help: ArgumentHelp("Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never.", valueName: "when"))
     var color = "auto"
 
     @Flag(help: "Print, per rule, how many records it examined and flagged (on stderr).")
     var stats = false
 
-    @Option(help: ArgumentHelp("Approved exceptions: rule, ref (or glob) or fingerprint, reason, approved-by, expires.", valueName: "file"))
-    var waivers: String?
-
     @Flag(name: .customLong("show-waived"), help: "List waived findings in text output (JSON always marks them).")
     var showWaived = false
-
-    @Option(help: ArgumentHelp("An earlier JSON report: report only findings new since then, with counts of unchanged and resolved.", valueName: "report.json"))
-    var baseline: String?
-
-    @OptionGroup var historyOptions: HistoryOptions
 
     @Option(name: .customLong("group-by"), help: ArgumentHelp("Group text, Markdown and HTML reports by severity, rule, owner, level (escalation level) or section.", valueName: "key"))
     var groupBy: Grouping = .severity
@@ -59,14 +45,7 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("min-severity"), help: ArgumentHelp("List only findings at or above this level (the exit code still follows --fail-on).", valueName: "level"))
     var minSeverity: String?
 
-    @Option(name: .customLong("only-rules"), parsing: .upToNextOption, help: ArgumentHelp("Run only these rules.", valueName: "id"))
-    var onlyRules: [String] = []
-
-    @Option(name: .customLong("skip-rules"), parsing: .upToNextOption, help: ArgumentHelp("Do not run these rules.", valueName: "id"))
-    var skipRules: [String] = []
-
     func validate() throws {
-        if ruleOptions.rules.isEmpty { throw ValidationError("give at least one rule file with --rules FILE") }
         if failOn != "never" && Severity(rawValue: failOn) == nil || failOn == "off" {
             throw ValidationError("--fail-on must be info, warning, error, critical or never, not '\(failOn)'")
         }
@@ -79,6 +58,77 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
+        let targets = try (formats.isEmpty ? ["text"] : formats).map(OutputTarget.init)
+        // With only per-rule counts to print, findings need not be built at all.
+        let run = try inputs.evaluate(countOnly: targets.allSatisfy { $0.format == "summary" })
+        let result = run.result
+        // What is listed may be cut down; counts and the exit code always cover every finding.
+        var listed = result
+        if let level = minSeverity.flatMap(Severity.init(rawValue:)) { listed.findings = listed.findings.filter { $0.severity >= level } }
+        if let top { listed.findings = Array(listed.findings.prefix(top)) }
+        for target in targets {
+            let useColor = target.path == nil && (color == "always" || (color == "auto" && Terminal.wantsColor))
+            try Output.stream(to: target.path) { write in
+                switch target.format {
+                case "json": try JSONReport.write(listed, toolVersion: Stocktake.version, write)
+                case "summary": try write(Array(JSONReport.summary(result).utf8))
+                case "markdown": try write(Array(MarkdownReport.render(listed, groupBy: groupBy).utf8))
+                case "html": try write(Array(HTMLReport.render(listed, groupBy: groupBy == .severity ? .section : groupBy, trend: run.trend).utf8))
+                case "csv": try write(Array(CSVReport.render(listed).utf8))
+                case "sarif": try write(Array(SARIFReport.render(listed, ruleSet: run.ruleSet, toolVersion: Stocktake.version).utf8))
+                case "junit": try write(Array(JUnitReport.render(listed).utf8))
+                case "github": try write(Array(GitHubReport.render(listed).utf8))
+                default: try write(Array(TextReport.render(listed, color: useColor, showWaived: showWaived, groupBy: groupBy).utf8))
+                }
+            }
+        }
+        if stats {
+            var lines = "rule\texamined\tflagged\terrors\n"
+            for s in result.stats { lines += "\(s.rule)\t\(s.examined)\t\(s.flagged)\t\(s.errors)\n" }
+            Output.error(lines)
+        }
+        if failOn != "never", let level = Severity(rawValue: failOn), result.count(atOrAbove: level) > 0 {
+            throw ExitCode(Outcome.findings.rawValue)
+        }
+    }
+}
+
+/// What a check reads and how: the plan, rule sets, date, waivers, baseline, history and rule
+/// selection. Shared by `check` and `notify`, so both see the same findings.
+struct CheckInputs: ParsableArguments {
+    @Argument(help: ArgumentHelp("The plan: YAML, JSON, CSV, TSV or XLSX.", valueName: "plan"))
+    var plan: String
+
+    @OptionGroup var ruleOptions: RuleOptions
+    @OptionGroup var asOf: AsOfOption
+    @OptionGroup var input: PlanInputOptions
+
+    @Option(help: ArgumentHelp("Approved exceptions: rule, ref (or glob) or fingerprint, reason, approved-by, expires.", valueName: "file"))
+    var waivers: String?
+
+    @Option(help: ArgumentHelp("An earlier JSON report: report only findings new since then, with counts of unchanged and resolved.", valueName: "report.json"))
+    var baseline: String?
+
+    @OptionGroup var historyOptions: HistoryOptions
+
+    @Option(name: .customLong("only-rules"), parsing: .upToNextOption, help: ArgumentHelp("Run only these rules.", valueName: "id"))
+    var onlyRules: [String] = []
+
+    @Option(name: .customLong("skip-rules"), parsing: .upToNextOption, help: ArgumentHelp("Do not run these rules.", valueName: "id"))
+    var skipRules: [String] = []
+
+    func validate() throws {
+        if ruleOptions.rules.isEmpty { throw ValidationError("give at least one rule file with --rules FILE") }
+    }
+
+    struct Evaluation {
+        var result: CheckResult
+        var ruleSet: RuleSet
+        var owners: OwnerDirectory
+        var trend: [HTMLReport.TrendPoint]
+    }
+
+    func evaluate(countOnly wantsCountsOnly: Bool) throws -> Evaluation {
         let day = try asOf.day()
         let ruleSet = try ruleOptions.load()
         let collection = try ruleOptions.collectionName(for: ruleSet)
@@ -88,12 +138,9 @@ struct Check: ParsableCommand {
         }
         var selected = known.subtracting(skipRules)
         if !onlyRules.isEmpty { selected.formIntersection(onlyRules) }
-        let targets = try (formats.isEmpty ? ["text"] : formats).map(OutputTarget.init)
-        // With only per-rule counts to print, findings need not be built at all.
-        let countOnly = targets.allSatisfy { $0.format == "summary" } && waivers == nil && baseline == nil && !Self.hasWaiversKey(plan)
         // Waivers from --waivers, or a `waivers:` list in a YAML plan itself.
         var waiverList: [Waiver] = []
-        let waiverFile = waivers ?? (Self.hasWaiversKey(plan) ? plan : nil)
+        let waiverFile = waivers ?? (Check.hasWaiversKey(plan) ? plan : nil)
         if let waiverFile {
             do { waiverList = try WaiverLoader.load(path: waiverFile, ruleSet: ruleSet) } catch { throw Failure(error.description, .invalidRules) }
         }
@@ -103,11 +150,11 @@ struct Check: ParsableCommand {
         let schema = ruleSet.collections[collection] ?? .actions
         let loader = try input.loader(for: schema)
         let store = try historyOptions.open()
+        let countOnly = wantsCountsOnly && waiverFile == nil && previous == nil && store == nil
         let earlier = try store.map { s in try historyFailure { try s.facts(collection: collection, before: day) } }
         var (result, _, snapshots) = try loadingPlan {
             try Runner.check(path: plan, format: input.inputFormat, loader: loader, ruleSet: ruleSet, collection: collection,
-                             asOf: day, countOnly: countOnly && store == nil, only: selected, history: earlier,
-                             keepSnapshots: store != nil)
+                             asOf: day, countOnly: countOnly, only: selected, history: earlier, keepSnapshots: store != nil)
         }
         if let store, let earlier {
             result = result.annotated { fp in earlier.findings[fp].map { ($0.firstSeen, $0.consecutiveRuns) } }
@@ -123,34 +170,7 @@ struct Check: ParsableCommand {
         } ?? []
         result = result.applying(waiverList)
         if let previous { result = result.keepingNew(since: previous) }
-        // What is listed may be cut down; counts and the exit code always cover every finding.
-        var listed = result
-        if let level = minSeverity.flatMap(Severity.init(rawValue:)) { listed.findings = listed.findings.filter { $0.severity >= level } }
-        if let top { listed.findings = Array(listed.findings.prefix(top)) }
-        for target in targets {
-            let useColor = target.path == nil && (color == "always" || (color == "auto" && Terminal.wantsColor))
-            try Output.stream(to: target.path) { write in
-                switch target.format {
-                case "json": try JSONReport.write(listed, toolVersion: Stocktake.version, write)
-                case "summary": try write(Array(JSONReport.summary(result).utf8))
-                case "markdown": try write(Array(MarkdownReport.render(listed, groupBy: groupBy).utf8))
-                case "html": try write(Array(HTMLReport.render(listed, groupBy: groupBy == .severity ? .section : groupBy, trend: trend).utf8))
-                case "csv": try write(Array(CSVReport.render(listed).utf8))
-                case "sarif": try write(Array(SARIFReport.render(listed, ruleSet: ruleSet, toolVersion: Stocktake.version).utf8))
-                case "junit": try write(Array(JUnitReport.render(listed).utf8))
-                case "github": try write(Array(GitHubReport.render(listed).utf8))
-                default: try write(Array(TextReport.render(listed, color: useColor, showWaived: showWaived, groupBy: groupBy).utf8))
-                }
-            }
-        }
-        if stats {
-            var lines = "rule\texamined\tflagged\terrors\n"
-            for s in result.stats { lines += "\(s.rule)\t\(s.examined)\t\(s.flagged)\t\(s.errors)\n" }
-            Output.error(lines)
-        }
-        if failOn != "never", let level = Severity(rawValue: failOn), result.count(atOrAbove: level) > 0 {
-            throw ExitCode(Outcome.findings.rawValue)
-        }
+        return Evaluation(result: result, ruleSet: ruleSet, owners: loader.reader.owners, trend: trend)
     }
 }
 
