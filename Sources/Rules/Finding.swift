@@ -153,9 +153,9 @@ public struct CheckResult: Sendable {
     }
 }
 
-enum Fingerprint {
+public enum Fingerprint {
     /// FNV-1a, 64-bit: stable across runs, platforms and Swift versions (unlike `Hasher`).
-    static func of(_ parts: [String]) -> String {
+    public static func of(_ parts: [String]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for (i, part) in parts.enumerated() {
             if i > 0 { hash = (hash ^ 0x1F) &* 0x0000_0100_0000_01B3 }

@@ -20,7 +20,7 @@ struct Stocktake: ParsableCommand {
           5  internal error, or an output could not be written
         """,
         version: version,
-        subcommands: [Check.self, Diff.self, HistoryCommand.self, RulesCommand.self, PlanCommand.self, Eval.self],
+        subcommands: [Check.self, Notify.self, Diff.self, HistoryCommand.self, RulesCommand.self, PlanCommand.self, Eval.self],
         defaultSubcommand: nil
     )
 
