@@ -17,7 +17,7 @@ import FoundationXML
         try CLI.expectGolden(r.stdout, "example-check.\(format == "markdown" ? "md" : format)")
     }
 
-    @Test(arguments: ["markdown", "github", "junit"])
+    @Test(arguments: ["markdown", "html", "csv", "sarif", "github", "junit"])
     func oldhamGoldens(format: String) throws {
         let r = try CLI.run(["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", format])
         #expect(r.code == 1)
@@ -37,6 +37,33 @@ import FoundationXML
         #expect(html.contains("<svg role=\"img\" aria-label=\"Findings by section\""))
         #expect(html.contains("@page{size:A4"))
         #expect(html.contains("<span class=\"n\">62%</span> health"))
+    }
+
+    @Test func jsonReportsAreValidAgainstTheirSchema() throws {
+        let dir = try CLI.temporaryDirectory()
+        let plain = dir.appendingPathComponent("plain.json").path, rich = dir.appendingPathComponent("rich.json").path
+        let waivers = dir.appendingPathComponent("w.yaml").path
+        try "waivers:\n  - {rule: rag-missing, ref: \"2.*\", reason: r, approved-by: b, expires: 2025-01-01}\n"
+            .write(toFile: waivers, atomically: true, encoding: .utf8)
+        _ = try CLI.run(["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-01-01", "--format", "json:\(plain)"])
+        _ = try CLI.run(["check", "../shared/plans/oldham-priority-action-plan.xlsx", "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01",
+                         "--waivers", waivers, "--baseline", plain, "--history", dir.appendingPathComponent("h.sqlite").path,
+                         "--format", "json:\(rich)"])
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", """
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            for path in sys.argv[2:]:
+                jsonschema.Draft7Validator(schema).validate(json.load(open(path)))
+            print("valid")
+            """, CLI.root.appendingPathComponent("docs/json-output.schema.json").path, plain, rich]
+        let pipe = Pipe()
+        check.standardOutput = pipe
+        try check.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        #expect(text == "valid\n")
     }
 
     @Test func sarifIsValidAgainstTheSchema() throws {
