@@ -9,7 +9,7 @@ import FoundationXML
 @Suite struct FormatTests {
     static let oldham = "../shared/plans/oldham-priority-action-plan.tsv"
 
-    @Test(arguments: ["markdown", "html", "csv", "sarif", "junit", "github"])
+    @Test(arguments: ["summary", "markdown", "html", "csv", "sarif", "junit", "github"])
     func exampleGoldens(format: String) throws {
         let r = try CLI.run(["check", "examples/send-improvement-plan.yaml", "--rules", "rules/send-plan.yaml",
                              "--as-of", "2024-07-01", "--format", format])
@@ -17,7 +17,7 @@ import FoundationXML
         try CLI.expectGolden(r.stdout, "example-check.\(format == "markdown" ? "md" : format)")
     }
 
-    @Test(arguments: ["markdown", "html", "csv", "sarif", "github", "junit"])
+    @Test(arguments: ["json", "summary", "markdown", "html", "csv", "sarif", "github", "junit"])
     func oldhamGoldens(format: String) throws {
         let r = try CLI.run(["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", format])
         #expect(r.code == 1)
