@@ -1,6 +1,9 @@
 /// A compiled expression: checked once, then evaluated per record without re-parsing.
 public typealias Evaluator = @Sendable (Activation) throws(EvalError) -> Value
 
+/// Identifies one memoised comprehension in `Activation.memo`.
+final class MemoTable: Sendable {}
+
 /// A class, so that handing a program around (once per record and rule) costs one reference,
 /// not a copy of every field.
 public final class Program: Sendable {
@@ -39,6 +42,20 @@ public struct Compiler {
     private var maxLocals = 0
     private var references: [String] = []
     private var globalReferences: Set<String> = []
+    /// What the expression being compiled reads, for deciding which comprehensions to memoise.
+    private var reads = Reads()
+
+    private struct Reads {
+        var recordFields = false
+        var globals: Set<String> = []
+        var locals: Set<Int> = []
+
+        mutating func merge(_ other: Reads) {
+            recordFields = recordFields || other.recordFields
+            globals.formUnion(other.globals)
+            locals.formUnion(other.locals)
+        }
+    }
 
     public static func compile(_ source: String, in env: Environment) throws(ExpressionError) -> Program {
         try compile(Parser.parse(source), source: source, in: env)
@@ -177,14 +194,17 @@ public struct Compiler {
     private mutating func identifier(_ name: String, _ expr: Expr) throws(ExpressionError) -> Compiled {
         if let local = scopes.last(where: { $0.name == name }) {
             let slot = local.slot
+            reads.locals.insert(slot)
             return (.dyn, { a in a.locals[slot] })
         }
         if let variable = env.variables[name] {
+            reads.recordFields = true
             if !references.contains(name) { references.append(name) }
             let slot = variable.slot
             return (variable.type, { a in a.values[slot] })
         }
         if let global = env.globals[name] {
+            reads.globals.insert(name)
             globalReferences.insert(name)
             let slot = global.slot
             return (global.type, { a in a.globals[slot] })
@@ -461,8 +481,45 @@ public struct Compiler {
 
     // MARK: macros
 
+    /// A comprehension over `records` that reads no field of the current record gives the same
+    /// result for the same outer variables (`o` in `owners.exists(o, records.filter(…))`), so it
+    /// is worked out once per run and value instead of once per record: O(n) instead of O(n²).
     private mutating func comprehension(_ macro: Macro, _ target: Expr, _ variable: String,
                                         _ predicate: Expr?, _ transform: Expr?, _ expr: Expr) throws(ExpressionError) -> Compiled {
+        let outer = reads
+        reads = Reads()
+        let slot = scopes.count
+        let compiled = try uncachedComprehension(macro, target, variable, predicate, transform, expr)
+        let inner = reads
+        reads = outer
+        reads.merge(inner)
+        let dependencies = inner.locals.filter { $0 < slot }.sorted()
+        guard !inner.recordFields, inner.globals.contains("records"), inner.globals.isSubset(of: ["records", "params"]) else {
+            return compiled
+        }
+        let memo = MemoTable()
+        let evaluate = compiled.eval
+        return (compiled.type, { a throws(EvalError) in
+            var key = ""
+            for d in dependencies {
+                switch a.locals[d] {
+                case .string(let s): key += "s" + s + "\u{1F}"
+                case .int(let i): key += "i\(i)\u{1F}"
+                case .bool(let b): key += b ? "t\u{1F}" : "f\u{1F}"
+                case .null: key += "n\u{1F}"
+                default: return try evaluate(a)       // only simple values make a key
+                }
+            }
+            let id = ObjectIdentifier(memo)
+            if let hit = a.memo[id]?[key] { return hit }
+            let value = try evaluate(a)
+            a.memo[id, default: [:]][key] = value
+            return value
+        })
+    }
+
+    private mutating func uncachedComprehension(_ macro: Macro, _ target: Expr, _ variable: String,
+                                                _ predicate: Expr?, _ transform: Expr?, _ expr: Expr) throws(ExpressionError) -> Compiled {
         let t = try compile(target)
         let slot = scopes.count
         scopes.append((variable, slot))

@@ -3,6 +3,8 @@
 public struct StatusVocabulary: Sendable {
     public private(set) var states: [String: [String]] = [:]
     private var lookup: [String: String] = [:]
+    /// The words exactly as listed: most plans write them so, and this skips normalising.
+    private var exact: [String: String] = [:]
 
     public init() {}
 
@@ -15,6 +17,7 @@ public struct StatusVocabulary: Sendable {
     public mutating func add(state: String, words: [String]) throws {
         states[state, default: []].append(contentsOf: words)
         for word in words + [state] {
+            exact[word] = state
             let key = Self.normalise(word)
             if let other = lookup[key], other != state {
                 throw StatusConflict(word: word, first: other, second: state)
@@ -25,7 +28,7 @@ public struct StatusVocabulary: Sendable {
 
     /// The canonical state of a status text, or nil when the vocabulary does not know it.
     public func state(of text: String) -> String? {
-        lookup[Self.normalise(text)]
+        exact[text] ?? lookup[Self.normalise(text)]
     }
 
     static func normalise(_ s: String) -> String {

@@ -97,6 +97,9 @@ public final class Activation {
     @exclusivity(unchecked) public var values: [Value]
     @exclusivity(unchecked) public var globals: [Value]
     @exclusivity(unchecked) var locals: [Value] = []
+    /// Results of comprehensions over `records` that do not depend on the current record; valid
+    /// while the globals stay the same (one run), so set globals before evaluating and not after.
+    @exclusivity(unchecked) var memo: [ObjectIdentifier: [String: Value]] = [:]
     public var today: Day
 
     public init(values: [Value] = [], globals: [Value] = [], today: Day) {

@@ -41,16 +41,21 @@ public enum Value: Sendable {
 }
 
 /// A map with insertion order kept, so output is deterministic. Keys compare with CEL equality
-/// (`1`, `1u` and `1.0` are the same key); maps here are small, so lookup is linear.
+/// (`1`, `1u` and `1.0` are the same key). Small maps are searched in order; larger ones (such as
+/// a record's fields in `records`) also index their string keys, since rules look them up per item.
 public struct MapValue: Sendable {
     public private(set) var keys: [Value] = []
     public private(set) var values: [Value] = []
+    private var stringIndex: [String: Int]?
 
     public init() {}
 
     public var count: Int { keys.count }
 
     public subscript(key: Value) -> Value? {
+        if let stringIndex, case .string(let s) = key {
+            return stringIndex[s].map { values[$0] }
+        }
         guard let i = keys.firstIndex(where: { celEquals($0, key) }) else { return nil }
         return values[i]
     }
@@ -58,9 +63,16 @@ public struct MapValue: Sendable {
     /// Adds an entry; returns false when the key is already present.
     @discardableResult
     public mutating func insert(_ key: Value, _ value: Value) -> Bool {
-        if keys.contains(where: { celEquals($0, key) }) { return false }
+        if self[key] != nil { return false }
         keys.append(key)
         values.append(value)
+        if stringIndex != nil, case .string(let s) = key { stringIndex![s] = keys.count - 1 }
+        if stringIndex == nil, keys.count == 12, keys.allSatisfy({ if case .string = $0 { return true } else { return false } }) {
+            stringIndex = Dictionary(uniqueKeysWithValues: keys.enumerated().map { i, k in
+                guard case .string(let s) = k else { preconditionFailure("string keys only") }
+                return (s, i)
+            })
+        }
         return true
     }
 }

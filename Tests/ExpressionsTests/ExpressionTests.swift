@@ -159,3 +159,37 @@ extension Value {
         }
     }
 }
+
+@Suite struct MemoisationTests {
+    /// A comprehension over `records` that reads no field of the current record is worked out
+    /// once per value of its outer variable; the result must be what evaluating it afresh gives.
+    @Test func memoisedComprehensionsGiveTheSameResults() throws {
+        var env = Environment()
+        env.declare("owners", .list(.string))
+        env.declareGlobal("params", .map(.string, .dyn))
+        env.declareGlobal("records", .list(.map(.string, .dyn)))
+        let program = try Compiler.compile("owners.exists(o, records.filter(r, o in r.owners).size() > 1)", in: env)
+        func rec(_ owners: [String]) -> Value {
+            var m = MapValue()
+            m.insert(.string("owners"), .list(owners.map(Value.string)))
+            return .map(m)
+        }
+        let records: Value = .list([rec(["A"]), rec(["A", "B"]), rec(["C"])])
+        let activation = Activation(globals: [.map(MapValue()), records], today: Day(iso: "2024-01-01")!)
+        var results: [Bool] = []
+        for owners in [["A"], ["B"], ["C"], ["A"], ["B", "C"]] {
+            activation.values = [.list(owners.map(Value.string))]
+            guard case .bool(let b) = try program.evaluate(activation) else { Issue.record("not a bool"); return }
+            results.append(b)
+        }
+        #expect(results == [true, false, false, true, false])
+        // Fields of the current record make a comprehension record-specific: never memoised.
+        var env2 = env
+        env2.declare("ref", .string)
+        let specific = try Compiler.compile("records.filter(r, r.owners.size() > size(ref)).size()", in: env2)
+        activation.values = [.list([]), .string("x")]
+        #expect(try specific.evaluate(activation).int == 1)
+        activation.values = [.list([]), .string("")]
+        #expect(try specific.evaluate(activation).int == 3)
+    }
+}
