@@ -52,6 +52,8 @@ private struct Loader {
     private var collectionNodes: [(name: String, node: Node, file: SourceFile)] = []
     private var parameters: [(name: String, value: Value)] = []
     private var ladderNode: (node: Node, file: SourceFile)?
+    /// One expression environment per collection: building one registers every function.
+    private var environments: [String: Environment] = [:]
 
     static let topKeys = ["ruleset", "version", "description", "extends", "statuses", "collections", "parameters", "escalation", "rules"]
     static let ruleKeys = ["id", "title", "applies-to", "when", "severity", "escalate-to", "message", "rationale",
@@ -324,7 +326,8 @@ private struct Loader {
         }
         let title = required("title").flatMap { scalar($0, "title", file) }
         let appliesTo = node["applies-to"].flatMap { scalar($0, "applies-to", file) } ?? "actions"
-        guard let env = set.environment(for: appliesTo) else {
+        if environments[appliesTo] == nil { environments[appliesTo] = set.environment(for: appliesTo) }
+        guard let env = environments[appliesTo] else {
             report(file, node["applies-to"]?.mark ?? node.mark,
                    "unknown collection '\(appliesTo)'" + Suggest.hint(for: appliesTo, among: set.collections.keys)
                    + "; declare it under 'collections:'")
