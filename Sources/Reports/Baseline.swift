@@ -8,6 +8,14 @@ public struct ReportedFinding: Sendable {
     public var ref: String
     public var severity: Severity
     public var message: String
+    /// How far up its rule's escalation path the finding was (0 = first step), when reported.
+    public var level: Int = 0
+    public var levelName: String?
+
+    /// Worse than `earlier`: a higher severity, or further up the escalation ladder.
+    func isWorse(than earlier: ReportedFinding) -> Bool {
+        severity > earlier.severity || (severity == earlier.severity && level > earlier.level)
+    }
 }
 
 public struct ReportReadError: Error, CustomStringConvertible {
@@ -36,8 +44,14 @@ extension JSONReport {
                   let severity = (f["severity"] as? String).flatMap(Severity.init(rawValue:)) else {
                 throw ReportReadError(path: path, message: "finding \(i + 1) has no fingerprint, rule or severity")
             }
-            return ReportedFinding(fingerprint: fingerprint, rule: rule, ref: f["ref"] as? String ?? "", severity: severity,
-                                   message: f["message"] as? String ?? "")
+            var reported = ReportedFinding(fingerprint: fingerprint, rule: rule, ref: f["ref"] as? String ?? "", severity: severity,
+                                           message: f["message"] as? String ?? "")
+            if let escalation = f["escalation"] as? [String: Any], let id = escalation["level"] as? String,
+               let path = f["escalate_to"] as? [String] {
+                reported.level = path.firstIndex(of: id) ?? 0
+                reported.levelName = escalation["name"] as? String
+            }
+            return reported
         }
     }
 }
@@ -55,7 +69,7 @@ public struct RunComparison: Sendable {
         let after = Dictionary(current.map { ($0.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })
         for f in current {
             guard let was = before[f.fingerprint] else { new.append(f); continue }
-            if f.severity > was.severity { worsened.append((was, f)) } else if f.severity < was.severity { improved.append((was, f)) } else { unchanged += 1 }
+            if f.isWorse(than: was) { worsened.append((was, f)) } else if was.isWorse(than: f) { improved.append((was, f)) } else { unchanged += 1 }
         }
         resolved = old.filter { after[$0.fingerprint] == nil }
     }
@@ -65,8 +79,12 @@ public struct RunComparison: Sendable {
             + "\(improved.count) improved, \(unchanged) unchanged\n"
         func line(_ f: ReportedFinding) -> String { "  \(f.severity.rawValue.uppercased())  \(f.ref)  \(f.rule): \(f.message)\n" }
         if !new.isEmpty { out += "\nNew\n" + new.map(line).joined() }
-        if !worsened.isEmpty { out += "\nWorsened\n" + worsened.map { "  \($0.before.severity.rawValue) → \($0.after.severity.rawValue)  \($0.after.ref)  \($0.after.rule): \($0.after.message)\n" }.joined() }
-        if !improved.isEmpty { out += "\nImproved\n" + improved.map { "  \($0.before.severity.rawValue) → \($0.after.severity.rawValue)  \($0.after.ref)  \($0.after.rule): \($0.after.message)\n" }.joined() }
+        func change(_ pair: (before: ReportedFinding, after: ReportedFinding)) -> String {
+            let level = pair.before.level != pair.after.level ? " (\(pair.before.levelName ?? "?") → \(pair.after.levelName ?? "?"))" : ""
+            return "  \(pair.before.severity.rawValue) → \(pair.after.severity.rawValue)\(level)  \(pair.after.ref)  \(pair.after.rule): \(pair.after.message)\n"
+        }
+        if !worsened.isEmpty { out += "\nWorsened\n" + worsened.map(change).joined() }
+        if !improved.isEmpty { out += "\nImproved\n" + improved.map(change).joined() }
         if !resolved.isEmpty { out += "\nResolved\n" + resolved.map(line).joined() }
         return out
     }

@@ -56,6 +56,7 @@ public enum HTMLReport {
         h += "</section>\n<section aria-labelledby=\"charts\"><h2 id=\"charts\">Charts</h2>\n<div class=\"charts\">\n"
         h += barChart(title: "Findings by section", bars: Grouping.section.groups(shown).map { (label: $0.0, value: $0.1.count) })
         h += barChart(title: "Overdue age (days past due, unique records)", bars: overdueBands(shown, result.asOf))
+        h += barChart(title: "Due-date slippage (months past the first due date, unique records)", bars: slippageBands(shown))
         if trend.count > 1 {
             h += barChart(title: "Findings per run", bars: trend.map { (label: $0.asOf, value: $0.findings) })
         }
@@ -96,6 +97,17 @@ public enum HTMLReport {
             bands[days <= 30 ? 0 : days <= 90 ? 1 : days <= 180 ? 2 : 3] += 1
         }
         return zip(["1–30", "31–90", "91–180", "over 180"], bands).map { (label: $0, value: $1) }
+    }
+
+    static func slippageBands(_ findings: [Finding]) -> [(label: String, value: Int)] {
+        var seen = Set<String>()
+        var bands = [0, 0, 0, 0, 0]
+        for f in findings {
+            guard let due = f.due, let first = f.dueOriginal, seen.insert(f.ref).inserted else { continue }
+            let months = (due.number - first.number) / 30
+            bands[months <= 0 ? 0 : months <= 3 ? 1 : months <= 6 ? 2 : months <= 12 ? 3 : 4] += 1
+        }
+        return zip(["none", "up to 3", "4–6", "7–12", "over 12"], bands).map { (label: $0, value: $1) }
     }
 
     /// A horizontal bar chart as inline SVG, with the numbers written on the bars.

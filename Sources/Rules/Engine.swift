@@ -182,6 +182,8 @@ public struct Engine {
         }
         var due: Day?
         if let slot = schema.slot(of: "due"), case .date(let d) = record.values[slot] { due = d }
+        var dueOriginal: Day?
+        if let slot = schema.slot(of: "due_original"), case .date(let d) = record.values[slot] { dueOriginal = d }
         var section: String?
         if let slot = schema.slot(of: "section"), case .string(let s) = record.values[slot] { section = s }
         let values = rule.condition.references.compactMap { name in
@@ -190,7 +192,7 @@ public struct Engine {
         return Finding(rule: rule.id, title: rule.title, severity: level, statutory: rule.statutory, ref: ref,
                        message: message, owners: owners, escalateTo: rule.escalateTo, source: record.source,
                        values: values, priority: priority,
-                       fingerprint: Fingerprint.of([rule.id, schema.name, identity]), evaluationError: error, due: due, section: section)
+                       fingerprint: Fingerprint.of([rule.id, schema.name, identity]), evaluationError: error, due: due, dueOriginal: dueOriginal, section: section)
     }
 }
 

@@ -27,6 +27,8 @@ public final class Finding: Sendable {
     public let history: FindingHistory?
     /// The record's due date, when it has one (for the ladder's days overdue).
     public let due: Day?
+    /// The record's first stated due date, when its timescale was revised (for slippage charts).
+    public let dueOriginal: Day?
     /// The record's section or priority area, when it has one (for grouping).
     public let section: String?
     /// Where the finding stands on the escalation ladder, and who hears of it there.
@@ -35,7 +37,7 @@ public final class Finding: Sendable {
     init(rule: String, title: String, severity: Severity, statutory: Bool, ref: String, message: String, owners: [String],
          escalateTo: [String], source: SourceLocation, values: [(name: String, value: Value)], priority: Int,
          fingerprint: String, evaluationError: Bool, waiver: Waiver? = nil, history: FindingHistory? = nil, due: Day? = nil,
-         section: String? = nil, escalation: EscalationLevel? = nil) {
+         dueOriginal: Day? = nil, section: String? = nil, escalation: EscalationLevel? = nil) {
         self.rule = rule
         self.title = title
         self.severity = severity
@@ -52,6 +54,7 @@ public final class Finding: Sendable {
         self.waiver = waiver
         self.history = history
         self.due = due
+        self.dueOriginal = dueOriginal
         self.section = section
         self.escalation = escalation
     }
@@ -59,19 +62,19 @@ public final class Finding: Sendable {
     func waived(by waiver: Waiver) -> Finding {
         Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, message: message, owners: owners,
                 escalateTo: escalateTo, source: source, values: values, priority: priority, fingerprint: fingerprint,
-                evaluationError: evaluationError, waiver: waiver, history: history, due: due, section: section, escalation: escalation)
+                evaluationError: evaluationError, waiver: waiver, history: history, due: due, dueOriginal: dueOriginal, section: section, escalation: escalation)
     }
 
     func with(history: FindingHistory) -> Finding {
         Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, message: message, owners: owners,
                 escalateTo: escalateTo, source: source, values: values, priority: priority, fingerprint: fingerprint,
-                evaluationError: evaluationError, waiver: waiver, history: history, due: due, section: section, escalation: escalation)
+                evaluationError: evaluationError, waiver: waiver, history: history, due: due, dueOriginal: dueOriginal, section: section, escalation: escalation)
     }
 
     func with(escalation: EscalationLevel) -> Finding {
         Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, message: message, owners: owners,
                 escalateTo: escalateTo, source: source, values: values, priority: priority, fingerprint: fingerprint,
-                evaluationError: evaluationError, waiver: waiver, history: history, due: due, section: section, escalation: escalation)
+                evaluationError: evaluationError, waiver: waiver, history: history, due: due, dueOriginal: dueOriginal, section: section, escalation: escalation)
     }
 }
 
