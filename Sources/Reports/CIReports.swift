@@ -100,20 +100,11 @@ public enum JUnitReport {
         return out
     }
 
+    /// Markup escaping, plus what XML 1.0 adds: line breaks kept as `&#10;` in attributes, and
+    /// control characters (not allowed at all) replaced.
     static func xml(_ s: String) -> String {
-        var out = ""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "\n": out += "&#10;"
-            case _ where scalar.value < 0x20 && scalar != "\t": out += "\u{FFFD}"     // not allowed in XML 1.0
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        let allowed = String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value < 0x20 && $0 != "\t" && $0 != "\n" ? "\u{FFFD}" : $0 }))
+        return HTMLReport.esc(allowed).replacingOccurrences(of: "\n", with: "&#10;")
     }
 }
 
