@@ -59,22 +59,16 @@ public final class Finding: Sendable {
         self.escalation = escalation
     }
 
-    func waived(by waiver: Waiver) -> Finding {
-        Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, message: message, owners: owners,
-                escalateTo: escalateTo, source: source, values: values, priority: priority, fingerprint: fingerprint,
-                evaluationError: evaluationError, waiver: waiver, history: history, due: due, dueOriginal: dueOriginal, section: section, escalation: escalation)
-    }
+    func waived(by waiver: Waiver) -> Finding { copy(waiver: waiver) }
+    func with(history: FindingHistory) -> Finding { copy(history: history) }
+    func with(escalation: EscalationLevel) -> Finding { copy(escalation: escalation) }
 
-    func with(history: FindingHistory) -> Finding {
+    /// The same finding with what later stages add: a waiver, history, an escalation level.
+    private func copy(waiver: Waiver? = nil, history: FindingHistory? = nil, escalation: EscalationLevel? = nil) -> Finding {
         Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, message: message, owners: owners,
                 escalateTo: escalateTo, source: source, values: values, priority: priority, fingerprint: fingerprint,
-                evaluationError: evaluationError, waiver: waiver, history: history, due: due, dueOriginal: dueOriginal, section: section, escalation: escalation)
-    }
-
-    func with(escalation: EscalationLevel) -> Finding {
-        Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, message: message, owners: owners,
-                escalateTo: escalateTo, source: source, values: values, priority: priority, fingerprint: fingerprint,
-                evaluationError: evaluationError, waiver: waiver, history: history, due: due, dueOriginal: dueOriginal, section: section, escalation: escalation)
+                evaluationError: evaluationError, waiver: waiver ?? self.waiver, history: history ?? self.history, due: due,
+                dueOriginal: dueOriginal, section: section, escalation: escalation ?? self.escalation)
     }
 }
 
