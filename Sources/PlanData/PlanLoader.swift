@@ -256,10 +256,7 @@ public struct PlanLoader: Sendable {
     // MARK: CSV and TSV
 
     private func readTable(path: String, bytes: [UInt8], delimiter: UInt8, _ body: (Record) throws -> Void) throws -> Plan {
-        if let bad = YAMLParser.firstInvalidUTF8(bytes) {
-            let line = bytes[..<bad].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-            throw PlanError(file: path, line: line, "invalid UTF-8 byte 0x\(String(bytes[bad], radix: 16, uppercase: true)); save the file as UTF-8")
-        }
+        try Self.checkUTF8(bytes, path)
         var csv = CSVReader(bytes: bytes, delimiter: delimiter)
         var table = TableImporter(file: path, reader: reader, profile: profile)
         do {
@@ -271,6 +268,13 @@ public struct PlanLoader: Sendable {
         }
         try table.finish(body)
         return try finished(table, path)
+    }
+
+    /// Text tables must be UTF-8; the error names the line of the first bad byte.
+    static func checkUTF8(_ bytes: [UInt8], _ path: String) throws {
+        guard let bad = YAMLParser.firstInvalidUTF8(bytes) else { return }
+        let line = bytes[..<bad].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        throw PlanError(file: path, line: line, "invalid UTF-8 byte 0x\(String(bytes[bad], radix: 16, uppercase: true)); save the file as UTF-8")
     }
 
     /// The plan's name and tally, or an error when no table was found.

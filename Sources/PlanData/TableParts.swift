@@ -1,5 +1,3 @@
-import YAML
-
 /// One part of a large table file, read on its own thread. Parts share the file's bytes and the
 /// header found in the first part; each has its own row range and starting line number.
 public struct TablePart: Sendable {
@@ -32,10 +30,7 @@ extension PlanLoader {
         let bytes = try Self.readBytes(path)
         let resolved = format ?? PlanFormat.detect(path: path, bytes: bytes)
         guard resolved == .csv || resolved == .tsv, bytes.count >= minimumBytes, !bytes.contains(UInt8(ascii: "\"")) else { return nil }
-        if let bad = YAMLParser.firstInvalidUTF8(bytes) {
-            let line = bytes[..<bad].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-            throw PlanError(file: path, line: line, "invalid UTF-8 byte 0x\(String(bytes[bad], radix: 16, uppercase: true)); save the file as UTF-8")
-        }
+        try Self.checkUTF8(bytes, path)
         let delimiter = resolved == .csv ? UInt8(ascii: ",") : UInt8(ascii: "\t")
         // Read up to the header, so every part starts with the same columns.
         var csv = CSVReader(bytes: bytes, delimiter: delimiter)

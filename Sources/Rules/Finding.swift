@@ -153,11 +153,28 @@ public struct CheckResult: Sendable {
 public enum Fingerprint {
     /// FNV-1a, 64-bit: stable across runs, platforms and Swift versions (unlike `Hasher`).
     public static func of(_ parts: [String]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hash = offset
         for (i, part) in parts.enumerated() {
-            if i > 0 { hash = (hash ^ 0x1F) &* 0x0000_0100_0000_01B3 }
-            for byte in part.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            if i > 0 { mix(0x1F, into: &hash) }
+            for byte in part.utf8 { mix(byte, into: &hash) }
         }
+        return hex(hash)
+    }
+
+    /// The same hash over raw bytes (file contents).
+    public static func of(bytes: some Sequence<UInt8>) -> String {
+        var hash = offset
+        for byte in bytes { mix(byte, into: &hash) }
+        return hex(hash)
+    }
+
+    private static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    private static func mix(_ byte: UInt8, into hash: inout UInt64) {
+        hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+    }
+
+    private static func hex(_ hash: UInt64) -> String {
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }

@@ -60,7 +60,8 @@ struct Check: ParsableCommand {
     func run() throws {
         let targets = try (formats.isEmpty ? ["text"] : formats).map(OutputTarget.init)
         // With only per-rule counts to print, findings need not be built at all.
-        let run = try inputs.evaluate(countOnly: targets.allSatisfy { $0.format == "summary" })
+        let run = try inputs.evaluate(countOnly: targets.allSatisfy { $0.format == "summary" },
+                                      trend: targets.contains { $0.format == "html" })
         let result = run.result
         // What is listed may be cut down; counts and the exit code always cover every finding.
         var listed = result
@@ -128,7 +129,8 @@ struct CheckInputs: ParsableArguments {
         var trend: [HTMLReport.TrendPoint]
     }
 
-    func evaluate(countOnly wantsCountsOnly: Bool) throws -> Evaluation {
+    /// Runs the check; `trend` also reads the earlier runs' totals (for the board pack's chart).
+    func evaluate(countOnly wantsCountsOnly: Bool, trend wantsTrend: Bool = false) throws -> Evaluation {
         let day = try asOf.day()
         let ruleSet = try ruleOptions.load()
         let collection = try ruleOptions.collectionName(for: ruleSet)
@@ -164,10 +166,11 @@ struct CheckInputs: ParsableArguments {
             }
         }
         result = result.escalated(ruleSet.ladder, directory: loader.reader.owners)
-        let trend = try store.map { s in
-            try historyFailure { try s.runs().filter { $0.ruleSet.hasPrefix(ruleSet.name + " ") } }
+        var trend: [HTMLReport.TrendPoint] = []
+        if wantsTrend, let store {
+            trend = try historyFailure { try store.runs().filter { $0.ruleSet.hasPrefix(ruleSet.name + " ") } }
                 .map { HTMLReport.TrendPoint(asOf: $0.asOf, findings: $0.total) }
-        } ?? []
+        }
         result = result.applying(waiverList)
         if let previous { result = result.keepingNew(since: previous) }
         return Evaluation(result: result, ruleSet: ruleSet, owners: loader.reader.owners, trend: trend)

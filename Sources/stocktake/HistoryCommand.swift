@@ -22,15 +22,9 @@ struct HistoryOptions: ParsableArguments {
         return try historyFailure { try HistoryStore.open(path: history ?? Self.defaultPath) }
     }
 
-    /// FNV-1a over the files' bytes: identifies the inputs of a run without a crypto library.
+    /// The files' contents, hashed as fingerprints are: identifies a run's inputs.
     static func hash(files: [String]) throws -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else { continue }
-            for byte in data { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        Fingerprint.of(bytes: files.lazy.compactMap { FileManager.default.contents(atPath: $0) }.joined())
     }
 }
 
