@@ -91,18 +91,37 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Parses `YYYY-MM-DD` exactly.
     public init?(iso text: some StringProtocol) {
-        let u = Array(text.utf8)
+        var s = String(text)
+        guard let day = s.withUTF8({ Day(isoBytes: $0) }) else { return nil }
+        self = day
+    }
+
+    /// Parses `YYYY-MM-DD` exactly from UTF-8 bytes (a table cell, without making a String).
+    public init?(isoBytes u: UnsafeBufferPointer<UInt8>) {
         guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-") else { return nil }
-        func digits(_ r: Range<Int>) -> Int? {
-            var v = 0
-            for i in r {
-                guard u[i] >= 48, u[i] <= 57 else { return nil }
-                v = v * 10 + Int(u[i] - 48)
-            }
-            return v
+        var digits = 0, bad = false
+        for i in [0, 1, 2, 3, 5, 6, 8, 9] {
+            let d = Int(u[i]) &- 48
+            bad = bad || d < 0 || d > 9
+            digits = digits &* 10 &+ d
         }
-        guard let y = digits(0..<4), let m = digits(5..<7), let d = digits(8..<10) else { return nil }
+        guard !bad else { return nil }
+        let y = digits / 10_000, m = digits / 100 % 100, d = digits % 100
+        // Casework dates fall in a few centuries: look the month up rather than work it out.
+        if y >= Day.tableStart, y < Day.tableStart + 300, m >= 1, m <= 12 {
+            let month = Day.monthTable[(y - Day.tableStart) * 12 + m - 1]
+            guard d >= 1, d <= Int(month.days) else { return nil }
+            self.init(number: Int(month.start) + d - 1)
+            return
+        }
         self.init(year: y, month: m, day: d)
+    }
+
+    private static let tableStart = 1900
+    /// First day and length of each month from 1900 for 300 years.
+    private static let monthTable: [(start: Int32, days: Int8)] = (0..<3600).map { i in
+        let y = tableStart + i / 12, m = i % 12 + 1
+        return (Int32(daysFromCivil(y, m, 1)), Int8(daysIn(month: m, year: y)))
     }
 
     public static func < (a: Day, b: Day) -> Bool { a.number < b.number }

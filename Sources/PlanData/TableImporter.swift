@@ -76,8 +76,8 @@ struct TableImporter {
 
     private(set) var tally = PlanTally()
     private(set) var planName: String?
-    private var columns: [Int?] = []          // column index → schema slot
-    private var headings: [String] = []
+    private(set) var columns: [Int?] = []     // column index → schema slot
+    private(set) var headings: [String] = []
     private var titles: Set<String> = []
     private var section: String?
     private var sectionLead: String?
@@ -100,7 +100,7 @@ struct TableImporter {
         headingSlots = slots
     }
 
-    private var refColumn: Int? { columns.firstIndex { $0 == schema.slot(of: schema.key) } }
+    var refColumn: Int? { columns.firstIndex { $0 == schema.slot(of: schema.key) } }
 
     /// Feeds one row; calls `emit` for each record completed.
     mutating func add(_ row: TableRow, _ emit: (Record) throws -> Void) throws {
@@ -218,21 +218,35 @@ struct TableImporter {
         tally.sections.append(.init(location: row.location(file: file).description, text: filled.map { cells[$0] }.joined(separator: " | ")))
     }
 
-    private mutating func flush(_ emit: (Record) throws -> Void) throws {
+    mutating func flush(_ emit: (Record) throws -> Void) throws {
         guard let p = pending else { return }
         pending = nil
         inLegend = false
-        var record = Record(values: reader.emptyValues, source: p.row.location(file: file))
-        for (i, text) in p.cells.enumerated() where !text.isEmpty {
+        let record = try makeRecord(cells: p.cells, raw: p.raw, row: p.row)
+        tally.records += 1
+        try emit(record)
+    }
+
+    /// Counts `n` records emitted by a batch (see `PlainTableScanner`) as this importer's own.
+    mutating func countBatchRecords(_ n: Int) {
+        guard n > 0 else { return }
+        tally.records += n
+        inLegend = false
+    }
+
+    /// A record from a row's cleaned and raw cells, with the section it sits in.
+    func makeRecord(cells: [String], raw: [String], row: TableRow) throws -> Record {
+        var record = Record(values: reader.emptyValues, source: row.location(file: file))
+        for (i, text) in cells.enumerated() where !text.isEmpty {
             if i < columns.count, let slot = columns[i] {
                 do {
                     try reader.assign(text, to: slot, in: &record.values)
                 } catch {
-                    let where_ = p.row.location(file: file, column: i)
-                    throw PlanError(file: file, line: p.row.line, column: p.row.sheet == nil ? i + 1 : nil,
+                    let where_ = row.location(file: file, column: i)
+                    throw PlanError(file: file, line: row.line, column: row.sheet == nil ? i + 1 : nil,
                                     "\(where_.cell.map { "cell \($0), " } ?? "")\(headings[i]): \(error.message)")
                 }
-                if p.raw[i] != text { record.originals.append((schema.fields[slot].name, p.raw[i])) }
+                if raw[i] != text { record.originals.append((schema.fields[slot].name, raw[i])) }
             } else {
                 record.extras.append((i < headings.count && !headings[i].isEmpty ? headings[i] : "column \(TableRow.columnName(i))", text))
             }
@@ -240,8 +254,7 @@ struct TableImporter {
         if let s = schema.slot(of: "section"), record.values[s].isNull, let section { record.values[s] = .string(section) }
         if let s = schema.slot(of: "section_lead"), record.values[s].isNull, let sectionLead { record.values[s] = .string(sectionLead) }
         Derivations.apply(to: &record.values, schema)
-        tally.records += 1
-        try emit(record)
+        return record
     }
 
     // MARK: recognising rows

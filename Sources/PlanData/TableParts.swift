@@ -1,71 +1,116 @@
-/// One part of a large table file, read on its own thread. Parts share the file's bytes and the
-/// header found in the first part; each has its own row range and starting line number.
+import Dispatch
+import Foundation
+
+/// One part of a large table file, read on its own thread in chunks. Parts share the header
+/// found at the top of the file; each has its own byte range and first line number.
 public struct TablePart: Sendable {
     let path: String
-    let bytes: [UInt8]
     let delimiter: UInt8
     let range: Range<Int>
     let line: Int
     let table: TableImporter
 
-    /// Reads this part's records; returns its tally (to be merged with the others').
-    public func read(_ body: (Record) throws -> Void) throws -> PlanTally {
-        var csv = CSVReader(bytes: bytes, delimiter: delimiter, range: range, line: line)
-        var table = self.table
-        while let row = try csv.next() {
-            try table.add(TableRow(cells: row.fields, line: row.line), body)
+    /// The file turned out to need reading whole (quoted fields may span lines); read it with
+    /// `PlanLoader.read` instead.
+    public struct NeedsWholeRead: Error {}
+
+    /// Reads this part: plain record rows in batches, any other record on its own. Returns the
+    /// part's tally (to be merged with the others').
+    public func read(batch onBatch: (RowBatch) throws -> Void, record onRecord: (Record) throws -> Void) throws -> PlanTally {
+        let file = open(path, O_RDONLY)
+        guard file >= 0 else { throw PlanError(file: path, "cannot be read (check its permissions)") }
+        defer { close(file) }
+        var scanner = PlainTableScanner(path: path, delimiter: delimiter, table: table)
+        do {
+            try scanner.scan(file, range, line: line, onBatch: onBatch, onRecord: onRecord)
+        } catch is PlainTableScanner.NotPlain {
+            throw NeedsWholeRead()
+        } catch is ChunkedLines.ReadError {
+            throw PlanError(file: path, "could not be read to the end (was it changed while being read?)")
         }
-        try table.finish(body)
-        return table.tally
+        return scanner.table.tally
     }
 }
 
 extension PlanLoader {
     /// Splits a large CSV or TSV into `count` parts that can be read at once, or returns nil when
-    /// the file is better read whole: small, in another format, with quoted fields (a split could
-    /// fall inside one), or for a collection that compares records (duplicate refs). The plan
-    /// returned carries the name and header; merge the parts' tallies into it.
+    /// the file is better read whole: small, in another format, or for a collection that compares
+    /// records (duplicate refs). Only the head of the file is read here. The plan returned carries
+    /// the name and header; merge the parts' tallies into it.
     public func parts(path: String, format: PlanFormat?, count: Int, minimumBytes: Int = 4 << 20) throws -> (Plan, [TablePart])? {
-        guard count > 1, schema.slot(of: "duplicate_ref") == nil else { return nil }
-        let bytes = try Self.readBytes(path)
-        let resolved = format ?? PlanFormat.detect(path: path, bytes: bytes)
-        guard resolved == .csv || resolved == .tsv, bytes.count >= minimumBytes, !bytes.contains(UInt8(ascii: "\"")) else { return nil }
-        try Self.checkUTF8(bytes, path)
+        guard count >= 1, schema.slot(of: "duplicate_ref") == nil,
+              let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size >= minimumBytes,
+              let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 1 << 20)) ?? Data())
+        let resolved = format ?? PlanFormat.detect(path: path, bytes: head)
+        guard resolved == .csv || resolved == .tsv else { return nil }
         let delimiter = resolved == .csv ? UInt8(ascii: ",") : UInt8(ascii: "\t")
         // Read up to the header, so every part starts with the same columns.
-        var csv = CSVReader(bytes: bytes, delimiter: delimiter)
+        var csv = CSVReader(bytes: head, delimiter: delimiter)
         var table = TableImporter(file: path, reader: reader, profile: profile)
-        while table.tally.headerRows == 0, let row = try csv.next() {
+        while table.tally.headerRows == 0, let row = try? csv.next() {
             try table.add(TableRow(cells: row.fields, line: row.line)) { _ in }
         }
-        guard table.tally.headerRows > 0, table.tally.records == 0 else { return nil }
+        // The header must end inside the head (not be cut off by it) and come before any record.
+        guard table.tally.headerRows > 0, table.tally.records == 0, csv.index < head.count,
+              head[csv.index - 1] == UInt8(ascii: "\n") else { return nil }
+        try Self.checkUTF8(Array(head[..<csv.index]), path)
         let plan = try finished(table, path)
-        // Cut the rest at line ends, moving each cut to a row that starts a record (a non-empty
-        // first cell), so no record is split from its continuation rows.
-        var cuts = [csv.index]
-        let rest = bytes.count - csv.index
-        for k in 1..<count {
-            var i = csv.index + rest * k / count
-            while i < bytes.count {
-                if bytes[i] == UInt8(ascii: "\n"), i + 1 < bytes.count, bytes[i + 1] != delimiter, bytes[i + 1] != UInt8(ascii: "\n") {
-                    i += 1
-                    break
-                }
-                i += 1
-            }
-            if i > cuts.last! && i < bytes.count { cuts.append(i) }
+        let file = handle.fileDescriptor
+        let cuts = try Self.cuts(file, from: csv.index, to: size, count: count, delimiter: delimiter)
+        let ranges = zip(cuts, cuts.dropFirst()).map { $0..<$1 }
+        // First line numbers: count the lines of every part but the last, all at once.
+        let counts = LineCounts(ranges.count)
+        DispatchQueue.concurrentPerform(iterations: max(0, ranges.count - 1)) { i in
+            counts.set(i, Result { try ChunkedLines.count(file, ranges[i]) })
         }
-        cuts.append(bytes.count)
         var parts: [TablePart] = []
         var line = csv.line
         var header = table
         header.resetCounts()
-        for (n, (start, end)) in zip(cuts, cuts.dropFirst()).enumerated() {
-            parts.append(TablePart(path: path, bytes: bytes, delimiter: delimiter, range: start..<end, line: line,
-                                   table: n == 0 ? table : header))
-            line += bytes[start..<end].reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        for (n, range) in ranges.enumerated() {
+            parts.append(TablePart(path: path, delimiter: delimiter, range: range, line: line, table: n == 0 ? table : header))
+            if n < ranges.count - 1 {
+                guard let lines = try? counts.get(n) else { throw PlanError(file: path, "could not be read to the end") }
+                line += lines
+            }
         }
         return (plan, parts)
+    }
+
+    /// Cut points at line ends, each moved to a row that starts a record (a non-empty first cell),
+    /// so no record is split from its continuation rows.
+    private static func cuts(_ file: Int32, from start: Int, to end: Int, count: Int, delimiter: UInt8) throws -> [Int] {
+        var cuts = [start]
+        let window = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
+        defer { window.deallocate() }
+        for k in 1..<max(1, count) {
+            var at = start + (end - start) * k / count
+            var found: Int?
+            while found == nil, at < end {
+                let got = pread(file, window, min(1 << 16, end - at), off_t(at))
+                guard got > 1 else { break }
+                for i in 0..<(got - 1) where window[i] == UInt8(ascii: "\n") && window[i + 1] != delimiter && window[i + 1] != UInt8(ascii: "\n") {
+                    found = at + i + 1
+                    break
+                }
+                at += got - 1
+            }
+            if let found, found > cuts.last!, found < end { cuts.append(found) }
+        }
+        cuts.append(end)
+        return cuts
+    }
+
+    /// Each part's line count, written once by its own worker.
+    private final class LineCounts: @unchecked Sendable {
+        // Guarded by `lock`.
+        private var slots: [Result<Int, any Error>?]
+        private let lock = NSLock()
+        init(_ count: Int) { slots = Array(repeating: nil, count: count) }
+        func set(_ i: Int, _ r: Result<Int, any Error>) { lock.withLock { slots[i] = r } }
+        func get(_ i: Int) throws -> Int { try lock.withLock { slots[i] }!.get() }
     }
 }
 

@@ -9,22 +9,24 @@ public struct Engine {
     public let asOf: Day
     /// When true, findings are counted but not built (no messages): for `--format summary`.
     public let countOnly: Bool
-    private let rules: [Rule]
-    private let activation: Activation
+    let rules: [Rule]
+    let activation: Activation
     private var findings: [Finding] = []
-    private var stats: [RuleStats]
+    var stats: [RuleStats]
     private var severityCounts: [Severity: Int] = [:]
-    private(set) var records = 0
+    var records = 0
     /// Rules that read `records` compare each record with the whole collection, so records are
     /// held until the end; otherwise they are checked as they stream past.
     public let needsAllRecords: Bool
     private var held: [Record] = []
     /// Earlier runs' facts, for rules that read `history`.
     private let history: RecordHistory?
-    private let usesHistory: Bool
+    let usesHistory: Bool
+    /// The rules compiled for batches, once the first batch arrives (see `check(batch:)`).
+    var batchPrograms: BatchPrograms?
     /// Record keys, statuses and due dates, kept for the history when asked.
     public private(set) var snapshots: [RecordSnapshot] = []
-    private let keepSnapshots: Bool
+    let keepSnapshots: Bool
 
     public init(ruleSet: RuleSet, collection: String, asOf: Day, only: Set<String>? = nil, countOnly: Bool = false,
                 history: RecordHistory? = nil, keepSnapshots: Bool = false) {
@@ -50,6 +52,7 @@ public struct Engine {
 
     public var ruleCount: Int { rules.count }
 
+    /// Checks one record (the engine has been built for its collection).
     public mutating func check(_ record: Record) {
         records += 1
         if needsAllRecords {
@@ -73,18 +76,23 @@ public struct Engine {
         }
         for i in rules.indices {
             stats[i].examined += 1
-            let outcome = Engine.outcome(rules[i], activation)
-            let level: Severity
-            switch outcome {
-            case .quiet: continue
-            case .fired(let l): level = l
-            case .failed: level = .error
-            }
-            stats[i].flagged += 1
-            severityCounts[level, default: 0] += 1
-            if case .failed = outcome { stats[i].errors += 1 }
-            if !countOnly { findings.append(Engine.finding(rules[i], outcome, record, activation, schema)) }
+            note(i, Engine.outcome(rules[i], activation), record)
         }
+    }
+
+    /// Counts one rule's outcome on one record (whose values `activation` holds) and, unless only
+    /// counting, builds its finding.
+    mutating func note(_ i: Int, _ outcome: Outcome, _ record: Record?) {
+        let level: Severity
+        switch outcome {
+        case .quiet: return
+        case .fired(let l): level = l
+        case .failed: level = .error
+        }
+        stats[i].flagged += 1
+        severityCounts[level, default: 0] += 1
+        if case .failed = outcome { stats[i].errors += 1 }
+        if !countOnly, let record { findings.append(Engine.finding(rules[i], outcome, record, activation, schema)) }
     }
 
     /// Each record as a map of field name → value, for `records`.

@@ -3,18 +3,23 @@ import Expressions
 import Foundation
 import PlanData
 
-/// Checks a plan file end to end: reads it (in parallel parts when it is a large, plain table
-/// and no rule compares records with each other) and evaluates every record.
+/// Checks a plan file end to end: reads it (in parallel parts, streamed, when it is a large
+/// table and no rule compares records with each other) and evaluates every record.
 public enum Runner {
     public static func check(path: String, format: PlanFormat?, loader: PlanLoader, ruleSet: RuleSet, collection: String,
                              asOf: Day, countOnly: Bool, only: Set<String>? = nil, history: RecordHistory? = nil,
                              keepSnapshots: Bool = false,
-                             workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> (CheckResult, Plan, [RecordSnapshot]) {
+                             workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                             streamFrom: Int = 4 << 20) throws -> (CheckResult, Plan, [RecordSnapshot]) {
         let make: @Sendable () -> Engine = { Engine(ruleSet: ruleSet, collection: collection, asOf: asOf, only: only, countOnly: countOnly,
                             history: history, keepSnapshots: keepSnapshots) }
         var engine = make()
-        if !engine.needsAllRecords, let (plan, parts) = try loader.parts(path: path, format: format, count: max(1, workers)) {
-            return try checkParts(plan, parts, make)
+        if !engine.needsAllRecords, let (plan, parts) = try loader.parts(path: path, format: format, count: max(1, workers), minimumBytes: streamFrom) {
+            do {
+                return try checkParts(plan, parts, make)
+            } catch is TablePart.NeedsWholeRead {
+                // Quoted fields: read the file whole, row by row, below.
+            }
         }
         let plan = try loader.read(path: path, format: format) { engine.check($0) }
         return (engine.result(planFile: plan.file, planName: plan.name), plan, engine.snapshots)
@@ -26,7 +31,7 @@ public enum Runner {
         DispatchQueue.concurrentPerform(iterations: parts.count) { i in
             var engine = make()
             do {
-                let tally = try parts[i].read { engine.check($0) }
+                let tally = try parts[i].read(batch: { try engine.check(batch: $0) }, record: { engine.check($0) })
                 outcomes.set(i, .success((engine.result(planFile: plan.file, planName: plan.name), tally, engine.snapshots)))
             } catch {
                 outcomes.set(i, .failure(error))

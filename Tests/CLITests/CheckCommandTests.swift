@@ -176,6 +176,8 @@ let planRules = "rules/send-plan.yaml"
         #expect(r.stdout == (try String(contentsOf: url, encoding: .utf8)))
     }
 
+    /// 30,000 cases (4.5 MB) are above the size from which tables are streamed in parallel parts
+    /// and checked in batches, so this also checks that path against the peers' reference.
     @Test func statutoryCountsAgreeWithThePeers() throws {
         let bench = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/bench")
         let dir = try CLI.temporaryDirectory()
@@ -196,7 +198,7 @@ let planRules = "rules/send-plan.yaml"
             p.waitUntilExit()
             return (p.terminationStatus, text)
         }
-        let gen = try python([bench.appendingPathComponent("gen_cases.py").path, "--count", "5000", "--seed", "7", "--as-of", "2025-03-31"],
+        let gen = try python([bench.appendingPathComponent("gen_cases.py").path, "--count", "30000", "--seed", "7", "--as-of", "2025-03-31"],
                              stdout: cases)
         #expect(gen.0 == 0)
         let r = try CLI.run(["check", cases.path, "--rules", "rules/send-statutory.yaml", "--as-of", "2025-03-31",

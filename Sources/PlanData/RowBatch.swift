@@ -1,0 +1,168 @@
+import Expressions
+import Foundation
+
+/// Record rows of a plain table (see `PlainTableScanner`), kept as their bytes and field
+/// boundaries so that rules can run over them column by column. A row becomes a `Record` only
+/// when something needs one (a rule the batch evaluator cannot run, or a finding to report).
+public final class RowBatch: VectorInput {
+    public let capacity: Int
+    public private(set) var count = 0
+    public let vectorColumns: [Int: VectorColumn]
+    let columnCount: Int
+    /// Builds records exactly as the row-by-row importer does.
+    private let importer: TableImporter
+    private var bytes: UnsafeMutablePointer<UInt8>
+    private var byteCapacity: Int
+    private var used = 0
+    private let rowStarts: UnsafeMutablePointer<Int32>
+    /// Where each field ends, row-major (`fieldEnds[row * columnCount + column]`); the next field
+    /// starts one delimiter later.
+    private let fieldEnds: UnsafeMutablePointer<Int32>
+    private var lines: [Int]
+    /// Slot → column of the file, or -1 for a field the file has no column for (always null).
+    private let slotColumns: [Int]
+    private var dateLanes: [Lane?]
+    private var textLanes: [TextLane?]
+    /// Lanes are worked out once per batch: `filledAt[slot] == generation` when current.
+    private var filledAt: [Int]
+    public private(set) var generation = 0
+
+    init(importer: TableImporter, capacity: Int = 1024) {
+        self.importer = importer
+        self.capacity = capacity
+        let schema = importer.reader.schema
+        columnCount = importer.headings.count
+        var slotColumns = [Int](repeating: -1, count: schema.fields.count)
+        for (column, slot) in importer.columns.enumerated() {
+            if let slot { slotColumns[slot] = column }
+        }
+        // Fields that sections or derivations may fill in are not what the cell says: leave them
+        // to records. A plain date's `_text` companion is the same cell as text.
+        let derived: Set<String> = ["section", "section_lead", "status_inferred", "baseline", "success_dates", "targets"]
+        var columns: [Int: VectorColumn] = [:]
+        for (slot, field) in schema.fields.enumerated() where field.reading == .plain && !derived.contains(field.name) {
+            if field.isCompanion {
+                guard field.name.hasSuffix("_text"), let owner = schema.slot(of: String(field.name.dropLast(5))),
+                      schema.fields[owner].reading == .plain, schema.fields[owner].type == .date else { continue }
+                slotColumns[slot] = slotColumns[owner]
+                columns[slot] = .text
+            } else if field.type == .date {
+                columns[slot] = .date
+            } else if field.type == .string {
+                columns[slot] = .text
+            }
+        }
+        self.slotColumns = slotColumns
+        vectorColumns = columns
+        dateLanes = slotColumns.indices.map { columns[$0] == .date ? Lane(capacity: capacity) : nil }
+        textLanes = slotColumns.indices.map { columns[$0] == .text ? TextLane(capacity: capacity) : nil }
+        filledAt = Array(repeating: -1, count: slotColumns.count)
+        byteCapacity = capacity * 256
+        bytes = .allocate(capacity: byteCapacity)
+        rowStarts = .allocate(capacity: capacity)
+        fieldEnds = .allocate(capacity: capacity * max(1, columnCount))
+        lines = []
+        lines.reserveCapacity(capacity)
+    }
+
+    deinit {
+        bytes.deallocate()
+        rowStarts.deallocate()
+        fieldEnds.deallocate()
+    }
+
+    var isFull: Bool { count == capacity }
+
+    /// Adds a row: its bytes and where each of its `columnCount` fields ends, counted from the row's start.
+    func append(_ row: UnsafePointer<UInt8>, length: Int, ends: UnsafePointer<Int32>, line: Int) {
+        if used + length > byteCapacity {
+            byteCapacity = max(byteCapacity * 2, used + length)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCapacity)
+            grown.update(from: bytes, count: used)
+            bytes.deallocate()
+            bytes = grown
+        }
+        (bytes + used).update(from: row, count: length)
+        rowStarts[count] = Int32(used)
+        let out = fieldEnds + count * columnCount
+        for c in 0..<columnCount { out[c] = Int32(used) + ends[c] }
+        lines.append(line)
+        used += length
+        count += 1
+    }
+
+    /// Empties the batch for the next rows.
+    func reset() {
+        count = 0
+        used = 0
+        lines.removeAll(keepingCapacity: true)
+        generation += 1
+    }
+
+    /// Takes the last row out again, as the importer's row (it may have continuation rows after it).
+    func removeLast() -> TableRow {
+        let row = TableRow(cells: cells(count - 1), line: lines[count - 1])
+        count -= 1
+        used = Int(rowStarts[count])
+        lines.removeLast()
+        generation += 1
+        return row
+    }
+
+    public func line(at row: Int) -> Int { lines[row] }
+
+    /// The row as a record, exactly as the row-by-row importer reads it.
+    public func record(at row: Int) throws -> Record {
+        let cells = cells(row)
+        return try importer.makeRecord(cells: cells, raw: cells, row: TableRow(cells: cells, line: lines[row]))
+    }
+
+    private func range(row: Int, column: Int) -> (start: Int, end: Int) {
+        let ends = fieldEnds + row * columnCount
+        let start = column == 0 ? Int(rowStarts[row]) : Int(ends[column - 1]) + 1
+        return (start, Int(ends[column]))
+    }
+
+    private func cells(_ row: Int) -> [String] {
+        (0..<columnCount).map { c in
+            let (start, end) = range(row: row, column: c)
+            return String(decoding: UnsafeBufferPointer(start: bytes + start, count: end - start), as: UTF8.self)
+        }
+    }
+
+    // MARK: VectorInput
+
+    public func dates(slot: Int) -> Lane {
+        let lane = dateLanes[slot]!
+        guard filledAt[slot] != generation else { return lane }
+        filledAt[slot] = generation
+        let column = slotColumns[slot]
+        for r in 0..<count {
+            guard column >= 0 else { lane.states[r] = Lane.null; continue }
+            let (start, end) = range(row: r, column: column)
+            if let day = Day(isoBytes: UnsafeBufferPointer(start: bytes + start, count: end - start)) {
+                lane.states[r] = Lane.valid
+                lane.values[r] = Int64(day.number)
+            } else {
+                lane.states[r] = Lane.null      // empty or not a date: null, as `FieldReader` reads it
+            }
+        }
+        return lane
+    }
+
+    public func text(slot: Int) -> TextLane {
+        let lane = textLanes[slot]!
+        lane.base = UnsafePointer(bytes)
+        guard filledAt[slot] != generation else { return lane }
+        filledAt[slot] = generation
+        let column = slotColumns[slot]
+        for r in 0..<count {
+            guard column >= 0 else { lane.states[r] = Lane.null; continue }
+            let (start, end) = range(row: r, column: column)
+            lane.starts[r] = Int32(start)
+            lane.lengths[r] = Int32(end - start)
+            lane.states[r] = end > start ? Lane.valid : Lane.null
+        }
+        return lane
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+@testable import Expressions
+@testable import PlanData
+@testable import Rules
+
+/// Large tables are streamed in parallel parts and checked in batches; everything else is read
+/// whole and checked record by record. Both must give the same findings, byte for byte.
+@Suite struct BatchEvaluationTests {
+    static let asOf = Day(year: 2025, month: 3, day: 31)!
+    static let rules = repositoryRoot.appendingPathComponent("rules/send-statutory.yaml").path
+
+    /// Casework from the shared generator, with rows the batch reader must hand to the importer.
+    static func casework(count: Int, in dir: URL, awkward: Bool = true) throws -> String {
+        let gen = Process()
+        gen.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gen.arguments = ["python3", repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/bench/gen_cases.py").path,
+                         "--count", String(count), "--seed", "7", "--as-of", "2025-03-31"]
+        let out = Pipe()
+        gen.standardOutput = out
+        try gen.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        gen.waitUntilExit()
+        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if awkward {
+            let header = lines[0]
+            func cells(_ i: Int) -> [String] { lines[i].split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            func edit(_ i: Int, _ column: Int, _ text: String) { var c = cells(i); c[column] = text; lines[i] = c.joined(separator: ",") }
+            edit(101, 2, "Alex  Hughes")                 // doubled space: cleaned to one
+            edit(202, 1, "North &amp; East")             // an entity: decoded
+            edit(303, 2, "Zoë Evans")                    // non-ASCII text
+            edit(404, 4, "2024-01-01 ")                  // a date with a trailing space
+            edit(505, 4, "2024-02-30")                   // not a date: null, text kept
+            edit(606, 2, "<b>Sam</b> Khan")              // HTML in a cell
+            lines[707] += "\r"                           // one CRLF line end
+            lines.insert(",Central,continued officer note,,,,,,,,,,,,,,,,,,,", at: 808)   // continuation of the row above
+            lines.insert("", at: 909)                    // blank row
+            lines.insert(header, at: 1010)               // repeated page header
+            lines.insert("Priority 2: reviews", at: 1111)  // a section label
+            lines.insert("C9999999,North,Tom Walsh,primary", at: 1212)   // a short row
+        }
+        return try write(lines.joined(separator: "\n"), "cases.csv", in: dir)
+    }
+
+    static func check(_ path: String, streamFrom: Int, countOnly: Bool = false) throws -> (CheckResult, Plan) {
+        let ruleSet = try RuleSetLoader.load(paths: [rules])
+        let loader = PlanLoader(schema: ruleSet.collections["cases"]!)
+        let (result, plan, _) = try Runner.check(path: path, format: nil, loader: loader, ruleSet: ruleSet, collection: "cases",
+                                                 asOf: asOf, countOnly: countOnly, workers: 3, streamFrom: streamFrom)
+        return (result, plan)
+    }
+
+    static func describe(_ f: Finding) -> String {
+        "\(f.rule)|\(f.severity)|\(f.ref)|\(f.source)|\(f.priority)|\(f.message)|\(f.owners)|\(f.fingerprint)|"
+            + f.values.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
+    }
+
+    /// The same findings in the same order; a difference is reported at its first finding.
+    static func expectSame(_ a: [Finding], _ b: [Finding], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        #expect(a.count == b.count, sourceLocation: sourceLocation)
+        if let i = zip(a, b).enumerated().first(where: { describe($0.element.0) != describe($0.element.1) })?.offset {
+            Issue.record("finding \(i) differs:\n  \(describe(a[i]))\n  \(describe(b[i]))", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func streamedBatchesGiveTheFindingsOfARecordByRecordRead() throws {
+        let dir = try temporaryDirectory()
+        let path = try Self.casework(count: 3000, in: dir)
+        let (whole, wholePlan) = try Self.check(path, streamFrom: .max)
+        let (streamed, streamedPlan) = try Self.check(path, streamFrom: 0)
+        #expect(whole.records == 3001)
+        #expect(streamed.records == whole.records)
+        Self.expectSame(streamed.findings, whole.findings)
+        #expect(streamed.stats.map { "\($0.rule) \($0.examined) \($0.flagged) \($0.errors)" }
+                == whole.stats.map { "\($0.rule) \($0.examined) \($0.flagged) \($0.errors)" })
+        #expect(streamed.severityCounts == whole.severityCounts)
+        func counts(_ t: PlanTally) -> [Int] { [t.records, t.headerRows, t.blankRows, t.sectionRows, t.continuationRows, t.totalRows] }
+        #expect(counts(streamedPlan.tally) == counts(wholePlan.tally))
+        #expect(wholePlan.tally.continuationRows == 1 && wholePlan.tally.headerRows == 2 && wholePlan.tally.sectionRows == 1)
+        // Counting only gives the same counts.
+        let (counted, _) = try Self.check(path, streamFrom: 0, countOnly: true)
+        #expect(counted.severityCounts == whole.severityCounts)
+        #expect(counted.stats.map(\.flagged) == whole.stats.map(\.flagged))
+    }
+
+    @Test func plainRowsGoInBatchesAndEveryStatutoryRuleRunsThere() throws {
+        let dir = try temporaryDirectory()
+        let path = try Self.casework(count: 3000, in: dir)
+        let ruleSet = try RuleSetLoader.load(paths: [Self.rules])
+        let loader = PlanLoader(schema: ruleSet.collections["cases"]!)
+        let (_, parts) = try #require(try loader.parts(path: path, format: nil, count: 2, minimumBytes: 0))
+        var engine = Engine(ruleSet: ruleSet, collection: "cases", asOf: Self.asOf, countOnly: true)
+        var batched = 0, single = 0
+        for part in parts {
+            _ = try part.read(batch: { batched += $0.count; try engine.check(batch: $0) }, record: { single += 1; engine.check($0) })
+        }
+        // Read one by one: the 6 awkward records (5 edited cells, the short row), and the row before
+        // each of the 10 rows that are not plain (it might have continuation rows).
+        #expect(single == 16)
+        #expect(batched == 3001 - single)
+        let programs = try #require(engine.batchPrograms)
+        #expect(programs.conditions.allSatisfy { $0 != nil })
+        #expect(programs.grades.joined().count == 21)
+    }
+
+    @Test func quotedFieldsAreReadWholeWithTheSameFindings() throws {
+        let dir = try temporaryDirectory()
+        var text = try String(contentsOfFile: try Self.casework(count: 400, in: dir, awkward: false), encoding: .utf8)
+        text = text.replacingOccurrences(of: "Alex Hughes", with: "\"Hughes, Alex\"")
+        let path = try write(text, "quoted.csv", in: dir)
+        let ruleSet = try RuleSetLoader.load(paths: [Self.rules])
+        let loader = PlanLoader(schema: ruleSet.collections["cases"]!)
+        let (_, parts) = try #require(try loader.parts(path: path, format: nil, count: 2, minimumBytes: 0))
+        #expect(throws: TablePart.NeedsWholeRead.self) {
+            for part in parts { _ = try part.read(batch: { _ in }, record: { _ in }) }
+        }
+        let (whole, _) = try Self.check(path, streamFrom: .max)
+        let (streamed, _) = try Self.check(path, streamFrom: 0)
+        #expect(whole.findings.contains { $0.owners == ["Hughes, Alex"] })
+        Self.expectSame(streamed.findings, whole.findings)
+    }
+
+    @Test func anInvalidByteIsReportedAtItsLineOnBothPaths() throws {
+        let dir = try temporaryDirectory()
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try Self.casework(count: 2000, in: dir, awkward: false))))
+        // Line 1,801 (in the second part): replace the first letter of its team with 0xFF.
+        var line = 1, i = 0
+        while line < 1801 { if bytes[i] == 0x0A { line += 1 }; i += 1 }
+        let comma = bytes[i...].firstIndex(of: UInt8(ascii: ","))!
+        bytes[comma + 1] = 0xFF
+        let path = dir.appendingPathComponent("bad.csv").path
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        for streamFrom in [0, Int.max] {
+            do {
+                _ = try Self.check(path, streamFrom: streamFrom)
+                Issue.record("no error for the invalid byte")
+            } catch let error as PlanError {
+                #expect(error.description == "\(path):1801: error: invalid UTF-8 byte 0xFF; save the file as UTF-8")
+            }
+        }
+    }
+}
