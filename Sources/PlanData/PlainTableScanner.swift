@@ -23,7 +23,12 @@ struct PlainTableScanner {
         self.delimiter = delimiter
         self.table = table
         let schema = table.reader.schema
-        if schema.slot(of: "section") == nil, schema.slot(of: "section_lead") == nil,
+        // Batch rows are read into records only on demand, so every mapped cell must be one
+        // that cannot fail to read (plain text or a date): a bad number must still stop the run.
+        let unfailing = table.columns.allSatisfy { slot in
+            slot.map { schema.fields[$0].reading == .plain && [.string, .date].contains(schema.fields[$0].type) } ?? true
+        }
+        if unfailing, schema.slot(of: "section") == nil, schema.slot(of: "section_lead") == nil,
            let rules = PlainRowRules(table, delimiter: delimiter) {
             self.rules = rules
             batch = RowBatch(importer: table)
@@ -218,7 +223,7 @@ enum ChunkedLines {
             let got = pread(file, buffer, min(chunk, range.upperBound - offset), off_t(offset))
             guard got > 0 else { throw ReadError(errno: got < 0 ? errno : 0) }
             var n = 0
-            for i in 0..<got where buffer[i] == 0x0A { n += 1 }
+            for i in 0..<got { n &+= buffer[i] == 0x0A ? 1 : 0 }     // branch-free, so it vectorises
             lines += n
             offset += got
         }

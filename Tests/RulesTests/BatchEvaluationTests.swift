@@ -140,3 +140,46 @@ import Testing
         }
     }
 }
+
+@Suite struct BatchEligibilityTests {
+    /// A number column is read when the row is read, on every path: a bad value stops the run
+    /// with its position, even in a large streamed table whose rules never read the column.
+    @Test func anInvalidNumberStopsAStreamedReadAtItsCell() throws {
+        let dir = try temporaryDirectory()
+        let rules = try write("""
+            ruleset: numbers
+            version: 1
+            collections:
+              items:
+                key: id
+                fields: {id: string, count: int, note: string}
+            rules:
+              - id: noted
+                title: Noted
+                applies-to: items
+                when: 'note == "check"'
+                severity: warning
+                message: "{id} is noted"
+                examples:
+                  - {record: {id: "A1", note: "check"}, as-of: 2025-01-01, expect: {level: warning}}
+                  - {record: {id: "A1", note: "fine"}, as-of: 2025-01-01, expect: none}
+            """, "numbers.yaml", in: dir)
+        var rows = ["id,count,note"] + (1...3000).map { "A\($0),\($0 % 9),fine" }
+        rows[2500] = "A2500,lots,fine"
+        let path = try write(rows.joined(separator: "\n") + "\n", "items.csv", in: dir)
+        let ruleSet = try RuleSetLoader.load(paths: [rules])
+        for streamFrom in [0, Int.max] {
+            let loader = PlanLoader(schema: ruleSet.collections["items"]!)
+            #expect(throws: PlanError.self) {
+                _ = try Runner.check(path: path, format: nil, loader: loader, ruleSet: ruleSet, collection: "items",
+                                     asOf: BatchEvaluationTests.asOf, countOnly: true, workers: 2, streamFrom: streamFrom)
+            }
+            do {
+                _ = try Runner.check(path: path, format: nil, loader: loader, ruleSet: ruleSet, collection: "items",
+                                     asOf: BatchEvaluationTests.asOf, countOnly: true, workers: 2, streamFrom: streamFrom)
+            } catch let error as PlanError {
+                #expect(error.description == "\(path):2501:2: error: count: 'lots' is not a whole number")
+            }
+        }
+    }
+}
