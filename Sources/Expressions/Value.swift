@@ -99,14 +99,12 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Parses `YYYY-MM-DD` exactly from UTF-8 bytes (a table cell, without making a String).
     public init?(isoBytes u: UnsafeBufferPointer<UInt8>) {
         guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-") else { return nil }
-        var digits = 0, bad = false
-        for i in [0, 1, 2, 3, 5, 6, 8, 9] {
-            let d = Int(u[i]) &- 48
-            bad = bad || d < 0 || d > 9
-            digits = digits &* 10 &+ d
-        }
-        guard !bad else { return nil }
-        let y = digits / 10_000, m = digits / 100 % 100, d = digits % 100
+        // Bytes below "0" wrap around to large values, so one comparison per digit suffices.
+        @inline(__always) func digit(_ i: Int) -> UInt8 { u[i] &- 48 }
+        let ds = (digit(0), digit(1), digit(2), digit(3), digit(5), digit(6), digit(8), digit(9))
+        guard ds.0 < 10, ds.1 < 10, ds.2 < 10, ds.3 < 10, ds.4 < 10, ds.5 < 10, ds.6 < 10, ds.7 < 10 else { return nil }
+        let y = Int(ds.0) * 1000 + Int(ds.1) * 100 + Int(ds.2) * 10 + Int(ds.3)
+        let m = Int(ds.4) * 10 + Int(ds.5), d = Int(ds.6) * 10 + Int(ds.7)
         // Casework dates fall in a few centuries: look the month up rather than work it out.
         if y >= Day.tableStart, y < Day.tableStart + 300, m >= 1, m <= 12 {
             let month = Day.monthTable[(y - Day.tableStart) * 12 + m - 1]

@@ -191,6 +191,10 @@ public func naturalLess(_ a: String, _ b: String) -> Bool {
 }
 
 public func naturalLess(_ x: [UInt8], _ y: [UInt8]) -> Bool {
+    x.withUnsafeBufferPointer { a in y.withUnsafeBufferPointer { b in naturalLess(a, b) } }
+}
+
+public func naturalLess(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
     func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
     var i = 0, j = 0
     while i < x.count && j < y.count {

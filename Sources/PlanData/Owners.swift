@@ -27,7 +27,10 @@ public struct OwnerDirectory: Sendable {
         }
     }
 
-    public func canonical(_ name: String) -> String? { lookup[Self.key(name)] }
+    public func canonical(_ name: String) -> String? {
+        guard !lookup.isEmpty else { return nil }      // no directory: skip normalising the name
+        return lookup[Self.key(name)]
+    }
 
     public func entry(named name: String) -> OwnerEntry? { entries.first { $0.name == name } }
 

@@ -61,10 +61,11 @@ extension PlanLoader {
         let cuts = try Self.cuts(file, from: csv.index, to: size, count: count, delimiter: delimiter)
         let ranges = zip(cuts, cuts.dropFirst()).map { $0..<$1 }
         // First line numbers: count the lines of every part but the last, all at once.
-        let counts = LineCounts(ranges.count)
+        let counts = WorkerResults<Result<Int, any Error>>(count: max(0, ranges.count - 1))
         DispatchQueue.concurrentPerform(iterations: max(0, ranges.count - 1)) { i in
             counts.set(i, Result { try ChunkedLines.count(file, ranges[i]) })
         }
+        let lineCounts = counts.all
         var parts: [TablePart] = []
         var line = csv.line
         var header = table
@@ -72,7 +73,7 @@ extension PlanLoader {
         for (n, range) in ranges.enumerated() {
             parts.append(TablePart(path: path, delimiter: delimiter, range: range, line: line, table: n == 0 ? table : header))
             if n < ranges.count - 1 {
-                guard let lines = try? counts.get(n) else { throw PlanError(file: path, "could not be read to the end") }
+                guard let lines = try? lineCounts[n].get() else { throw PlanError(file: path, "could not be read to the end") }
                 line += lines
             }
         }
@@ -101,16 +102,6 @@ extension PlanLoader {
         }
         cuts.append(end)
         return cuts
-    }
-
-    /// Each part's line count, written once by its own worker.
-    private final class LineCounts: @unchecked Sendable {
-        // Guarded by `lock`.
-        private var slots: [Result<Int, any Error>?]
-        private let lock = NSLock()
-        init(_ count: Int) { slots = Array(repeating: nil, count: count) }
-        func set(_ i: Int, _ r: Result<Int, any Error>) { lock.withLock { slots[i] = r } }
-        func get(_ i: Int) throws -> Int { try lock.withLock { slots[i] }!.get() }
     }
 }
 

@@ -49,16 +49,26 @@ public enum JSONReport {
             out += Array("[]".utf8)
         } else {
             out.append(UInt8(ascii: "["))
-            for (i, f) in result.findings.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                out += Array("\n    ".utf8)
-                finding(f).write(into: &out, indent: 2)
-                if out.count > 1 << 20 {
-                    try chunk(out)
-                    out.removeAll(keepingCapacity: true)
+            try chunk(out)
+            // Findings are rendered on every core, a window at a time so memory stays bounded,
+            // and written in order.
+            let window = 1 << 16
+            for start in stride(from: 0, to: result.findings.count, by: window) {
+                let slice = Array(result.findings[start..<min(result.findings.count, start + window)])
+                for rendered in slice.concurrentMapChunks(minimumChunk: 2048, { findings -> [[UInt8]] in
+                    var bytes: [UInt8] = []
+                    bytes.reserveCapacity(findings.count * 1024)
+                    for i in findings.indices {      // indices of `slice`
+                        if start + i > 0 { bytes.append(UInt8(ascii: ",")) }
+                        bytes += Array("\n    ".utf8)
+                        finding(findings[i]).write(into: &bytes, indent: 2)
+                    }
+                    return [bytes]
+                }) {
+                    try chunk(rendered)
                 }
             }
-            out += Array("\n  ]".utf8)
+            out = Array("\n  ]".utf8)
         }
         out += Array("\n}\n".utf8)
         try chunk(out)

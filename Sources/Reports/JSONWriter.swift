@@ -38,10 +38,10 @@ public indirect enum JSON: Sendable {
     /// Appends the JSON text; `indent` is the nesting depth for pretty output, nil for one line.
     public func write(into out: inout [UInt8], indent: Int?) {
         switch self {
-        case .null: out += Array("null".utf8)
-        case .bool(let b): out += Array((b ? "true" : "false").utf8)
-        case .int(let i): out += Array(String(i).utf8)
-        case .number(let d): out += Array((d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)").utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .number(let d): out.append(contentsOf: (d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)").utf8)
         case .string(let s): JSON.quote(s, into: &out)
         case .array(let items):
             if items.isEmpty { out += [0x5B, 0x5D]; return }
@@ -79,16 +79,23 @@ public indirect enum JSON: Sendable {
         out.append(0x22)
         var s = s
         s.withUTF8 { bytes in
+            // Most strings (ids, dates, names, messages) have nothing to escape: copy them whole.
+            guard bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+                out.append(contentsOf: bytes)
+                return
+            }
             for b in bytes {
                 switch b {
-                case 0x22: out += [0x5C, 0x22]
-                case 0x5C: out += [0x5C, 0x5C]
-                case 0x0A: out += [0x5C, 0x6E]
-                case 0x0D: out += [0x5C, 0x72]
-                case 0x09: out += [0x5C, 0x74]
+                case 0x22: out.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+                case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+                case 0x09: out.append(contentsOf: [0x5C, 0x74])
                 case 0..<0x20:
                     let hex = Array(String(b, radix: 16).utf8)
-                    out += Array("\\u00".utf8) + (hex.count == 1 ? [0x30] : []) + hex
+                    out.append(contentsOf: "\\u00".utf8)
+                    if hex.count == 1 { out.append(0x30) }
+                    out.append(contentsOf: hex)
                 default: out.append(b)
                 }
             }

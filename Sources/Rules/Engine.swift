@@ -13,7 +13,8 @@ public struct Engine {
     let activation: Activation
     private var findings: [Finding] = []
     var stats: [RuleStats]
-    private var severityCounts: [Severity: Int] = [:]
+    /// Findings per severity, by rank (an array: this is counted for every finding).
+    private var levelCounts = [Int](repeating: 0, count: Severity.allCases.count)
     var records = 0
     /// Rules that read `records` compare each record with the whole collection, so records are
     /// held until the end; otherwise they are checked as they stream past.
@@ -90,7 +91,7 @@ public struct Engine {
         case .failed: level = .error
         }
         stats[i].flagged += 1
-        severityCounts[level, default: 0] += 1
+        levelCounts[level.rank] += 1
         if case .failed = outcome { stats[i].errors += 1 }
         if !countOnly, let record { findings.append(Engine.finding(rules[i], outcome, record, activation, schema)) }
     }
@@ -105,16 +106,16 @@ public struct Engine {
     }
 
     /// Checks any held records, then returns the findings in priority order: severity, then
-    /// priority, then ref.
-    public mutating func result(planFile: String, planName: String?) -> CheckResult {
+    /// priority, then ref (unless `ordered` is false: a part's findings, ordered once merged).
+    public mutating func result(planFile: String, planName: String?, ordered: Bool = true) -> CheckResult {
         if needsAllRecords {
             activation.globals[1] = Engine.recordMaps(held, schema)
             for record in held { evaluate(record) }
             held = []
         }
         return CheckResult(asOf: asOf, ruleSet: ruleSet.name, ruleSetVersion: ruleSet.version, planFile: planFile,
-                           planName: planName, records: records, findings: CheckResult.prioritised(findings), stats: stats,
-                           severityCounts: severityCounts)
+                           planName: planName, records: records, findings: ordered ? CheckResult.prioritised(findings) : findings, stats: stats,
+                           severityCounts: Engine.severityCounts(levelCounts))
     }
 
     enum Outcome {
@@ -201,6 +202,14 @@ public struct Engine {
                        message: message, owners: owners, escalateTo: rule.escalateTo, source: record.source,
                        values: values, priority: priority,
                        fingerprint: Fingerprint.of([rule.id, schema.name, identity]), evaluationError: error, due: due, dueOriginal: dueOriginal, section: section)
+    }
+}
+
+extension Engine {
+    static func severityCounts(_ byRank: [Int]) -> [Severity: Int] {
+        var counts: [Severity: Int] = [:]
+        for (level, n) in zip(Severity.allCases, byRank) where n > 0 { counts[level] = n }
+        return counts
     }
 }
 

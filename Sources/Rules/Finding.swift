@@ -116,23 +116,49 @@ public struct CheckResult: Sendable {
 
     public var findingCount: Int { severityCounts.values.reduce(0, +) }
 
-    /// Findings in priority order: severity, then priority, then ref (naturally), rule and line.
+    /// Findings in priority order: severity, then priority, then ref (naturally), rule, file and line.
     static func prioritised(_ findings: [Finding]) -> [Finding] {
-        // Sort indices, not the (large) findings, with each ref's bytes prepared once.
-        let refs = findings.map { Array($0.ref.utf8) }
-        let order = findings.indices.sorted { i, j in
-            let a = findings[i], b = findings[j]
-            if a.severity != b.severity { return a.severity > b.severity }
-            if a.priority != b.priority { return a.priority > b.priority }
-            if refs[i] != refs[j] { return naturalLess(refs[i], refs[j]) }
-            if a.rule != b.rule { return a.rule < b.rule }
-            if a.source.file != b.source.file { return a.source.file < b.source.file }
-            return a.source.line < b.source.line
+        // Sort keys laid out side by side, refs in one byte arena, rules and files by rank: with
+        // millions of findings, following a pointer per comparison is what costs.
+        struct Key {
+            var severity: Int
+            var priority: Int
+            var ref: Range<Int>
+            var rule: Int
+            var file: Int
+            var line: Int
+        }
+        func ranks(_ names: some Sequence<String>) -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: Set(names).sorted().enumerated().map { ($1, $0) })
+        }
+        let ruleRank = ranks(findings.lazy.map(\.rule)), fileRank = ranks(findings.lazy.map(\.source.file))
+        var arena: [UInt8] = []
+        var keys: [Key] = []
+        keys.reserveCapacity(findings.count)
+        for f in findings {
+            let start = arena.count
+            arena.append(contentsOf: f.ref.utf8)
+            keys.append(Key(severity: f.severity.rank, priority: f.priority, ref: start..<arena.count,
+                            rule: ruleRank[f.rule]!, file: fileRank[f.source.file]!, line: f.source.line))
+        }
+        let order = arena.withUnsafeBufferPointer { bytes in
+            keys.withUnsafeBufferPointer { k in
+                findings.indices.sorted { i, j in
+                    let a = k[i], b = k[j]
+                    if a.severity != b.severity { return a.severity > b.severity }
+                    if a.priority != b.priority { return a.priority > b.priority }
+                    let x = UnsafeBufferPointer(rebasing: bytes[a.ref]), y = UnsafeBufferPointer(rebasing: bytes[b.ref])
+                    if !x.elementsEqual(y) { return naturalLess(x, y) }
+                    if a.rule != b.rule { return a.rule < b.rule }
+                    if a.file != b.file { return a.file < b.file }
+                    return a.line < b.line
+                }
+            }
         }
         return order.map { findings[$0] }
     }
 
-    /// One result from the results of a plan's parts (same rules, same run).
+    /// One result from the results of a plan's parts (same rules, same run), in priority order.
     static func merging(_ parts: [CheckResult]) -> CheckResult {
         var merged = parts[0]
         for part in parts.dropFirst() {
@@ -145,7 +171,7 @@ public struct CheckResult: Sendable {
             }
             merged.severityCounts.merge(part.severityCounts, uniquingKeysWith: +)
         }
-        if parts.count > 1 { merged.findings = prioritised(merged.findings) }
+        merged.findings = prioritised(merged.findings)
         return merged
     }
 }

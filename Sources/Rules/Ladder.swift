@@ -35,12 +35,7 @@ public struct Ladder: Sendable {
     /// What climb conditions can read about a finding.
     static var environment: Environment {
         var env = Environment()
-        env.declare("severity", .string)
-        env.declare("statutory", .bool)
-        env.declare("rule", .string)
-        env.declare("ref", .string)
-        env.declare("runs", .int)
-        env.declare("days_overdue", .int)
+        for (name, type) in zip(variables, [CELType.string, .bool, .string, .string, .int, .int]) { env.declare(name, type) }
         return env
     }
 
@@ -60,34 +55,64 @@ extension CheckResult {
     /// first level and, above it, the people their owner-directory entries escalate to.
     public func escalated(_ ladder: Ladder?, directory: OwnerDirectory = OwnerDirectory()) -> CheckResult {
         var out = self
-        out.findings = findings.map { f in
-            guard !f.escalateTo.isEmpty else { return f }
-            var step = 0
-            if let ladder {
-                let runs = Int64(f.history?.runs ?? 1)
-                let overdue = Int64(f.due.map { max(0, asOf.number - $0.number) } ?? 0)
-                let activation = Activation(values: [.string(f.severity.rawValue), .bool(f.statutory), .string(f.rule),
-                                                     .string(f.ref), .int(runs), .int(overdue)], today: asOf)
-                for climb in ladder.climbs {
-                    guard case .bool(true)? = try? climb.condition.evaluate(activation) else { continue }
-                    if let steps = climb.steps { step = max(step, steps) }
-                    if let to = climb.to, let i = f.escalateTo.firstIndex(of: to) { step = max(step, i) }
-                    if let to = climb.to, f.escalateTo.firstIndex(of: to) == nil { step = f.escalateTo.count - 1 }
+        // Climbs depend only on the variables their conditions read (often severity and runs), so
+        // each chunk works a step out once per combination of those, not once per finding.
+        let read = Set(ladder?.climbs.flatMap(\.condition.references) ?? [])
+        let asOf = asOf
+        out.findings = findings.concurrentMapChunks { chunk in
+            var steps: [String: Int] = [:]
+            return chunk.map { f in
+                guard !f.escalateTo.isEmpty else { return f }
+                var step = 0
+                if let ladder {
+                    let runs = Int64(f.history?.runs ?? 1)
+                    let overdue = Int64(f.due.map { max(0, asOf.number - $0.number) } ?? 0)
+                    let values: [Value] = [.string(f.severity.rawValue), .bool(f.statutory), .string(f.rule),
+                                           .string(f.ref), .int(runs), .int(overdue)]
+                    let key = zip(Ladder.variables, values).filter { read.contains($0.0) }.map { Template.display($0.1) }
+                        .joined(separator: "\u{1F}") + "\u{1F}" + f.escalateTo.joined(separator: ",")
+                    if let known = steps[key] {
+                        step = known
+                    } else {
+                        step = ladder.step(for: f, Activation(values: values, today: asOf))
+                        steps[key] = step
+                    }
                 }
+                return f.with(escalation: Self.level(f, step: step, ladder, directory))
             }
-            let id = f.escalateTo[min(step, f.escalateTo.count - 1)]
-            let level = ladder?.level(named: id)
-            var recipients = level?.who ?? []
-            if recipients.isEmpty {
-                let height = ladder?.levels.firstIndex { $0.id == id } ?? (id == "owner" ? 0 : 1)
-                for owner in f.owners {
-                    var name = directory.canonical(owner) ?? owner
-                    for _ in 0..<height { name = directory.entry(named: name)?.escalatesTo ?? name }
-                    if height == 0 || name != (directory.canonical(owner) ?? owner), !recipients.contains(name) { recipients.append(name) }
-                }
-            }
-            return f.with(escalation: EscalationLevel(id: id, name: level?.name ?? id, recipients: recipients))
         }
         return out
+    }
+
+    private static func level(_ f: Finding, step: Int, _ ladder: Ladder?, _ directory: OwnerDirectory) -> EscalationLevel {
+        let id = f.escalateTo[min(step, f.escalateTo.count - 1)]
+        let level = ladder?.level(named: id)
+        var recipients = level?.who ?? []
+        if recipients.isEmpty {
+            let height = ladder?.levels.firstIndex { $0.id == id } ?? (id == "owner" ? 0 : 1)
+            for owner in f.owners {
+                var name = directory.canonical(owner) ?? owner
+                for _ in 0..<height { name = directory.entry(named: name)?.escalatesTo ?? name }
+                if height == 0 || name != (directory.canonical(owner) ?? owner), !recipients.contains(name) { recipients.append(name) }
+            }
+        }
+        return EscalationLevel(id: id, name: level?.name ?? id, recipients: recipients)
+    }
+}
+
+extension Ladder {
+    /// The variables of `environment`, in slot order.
+    static let variables = ["severity", "statutory", "rule", "ref", "runs", "days_overdue"]
+
+    /// How many steps up its `escalate-to` list a finding climbs (the climb conditions read `activation`).
+    func step(for f: Finding, _ activation: Activation) -> Int {
+        var step = 0
+        for climb in climbs {
+            guard case .bool(true)? = try? climb.condition.evaluate(activation) else { continue }
+            if let steps = climb.steps { step = max(step, steps) }
+            if let to = climb.to, let i = f.escalateTo.firstIndex(of: to) { step = max(step, i) }
+            if let to = climb.to, f.escalateTo.firstIndex(of: to) == nil { step = f.escalateTo.count - 1 }
+        }
+        return step
     }
 }

@@ -27,12 +27,12 @@ public enum Runner {
 
     private static func checkParts(_ plan: Plan, _ parts: [TablePart],
                                    _ make: @Sendable () -> Engine) throws -> (CheckResult, Plan, [RecordSnapshot]) {
-        let outcomes = Outcomes(count: parts.count)
+        let outcomes = WorkerResults<Result<(CheckResult, PlanTally, [RecordSnapshot]), any Error>>(count: parts.count)
         DispatchQueue.concurrentPerform(iterations: parts.count) { i in
             var engine = make()
             do {
                 let tally = try parts[i].read(batch: { try engine.check(batch: $0) }, record: { engine.check($0) })
-                outcomes.set(i, .success((engine.result(planFile: plan.file, planName: plan.name), tally, engine.snapshots)))
+                outcomes.set(i, .success((engine.result(planFile: plan.file, planName: plan.name, ordered: false), tally, engine.snapshots)))
             } catch {
                 outcomes.set(i, .failure(error))
             }
@@ -49,22 +49,5 @@ public enum Runner {
             merged.tally.merge(tally)
         }
         return (CheckResult.merging(results), merged, snapshots)
-    }
-
-    /// Each part's outcome, written once by its own worker.
-    private final class Outcomes: @unchecked Sendable {
-        // Guarded by `lock`.
-        private var slots: [Result<(CheckResult, PlanTally, [RecordSnapshot]), any Error>?]
-        private let lock = NSLock()
-
-        init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-        func set(_ i: Int, _ outcome: Result<(CheckResult, PlanTally, [RecordSnapshot]), any Error>) {
-            lock.withLock { slots[i] = outcome }
-        }
-
-        var all: [Result<(CheckResult, PlanTally, [RecordSnapshot]), any Error>] {
-            lock.withLock { slots.map { $0! } }
-        }
     }
 }

@@ -2,7 +2,16 @@
 public enum Severity: String, Sendable, CaseIterable, Comparable, Codable {
     case off, info, warning, error, critical
 
-    var rank: Int { Severity.allCases.firstIndex(of: self)! }
+    /// The position in `allCases`: off 0 … critical 4.
+    var rank: Int {
+        switch self {
+        case .off: return 0
+        case .info: return 1
+        case .warning: return 2
+        case .error: return 3
+        case .critical: return 4
+        }
+    }
 
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 }
