@@ -45,6 +45,7 @@ let package = Package(
         .testTarget(name: "TimescalesTests", dependencies: ["Timescales"]),
         .testTarget(name: "PlanDataTests", dependencies: ["PlanData", "ZIPFoundation"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Rules"]),
         .testTarget(name: "CLITests", dependencies: ["stocktake"], exclude: ["Golden"]),
     ]
 )

@@ -142,11 +142,22 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public var description: String {
         let (y, m, d) = civil
-        func pad(_ v: Int, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
+        guard (0...9999).contains(y) else {
+            func pad(_ v: Int, _ w: Int) -> String {
+                let s = String(v)
+                return String(repeating: "0", count: max(0, w - s.count)) + s
+            }
+            return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
         }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+        // Written digit by digit: reports print millions of dates.
+        return String(unsafeUninitializedCapacity: 10) { out in
+            func digit(_ i: Int, _ v: Int) { out[i] = UInt8(48 + v) }
+            digit(0, y / 1000); digit(1, y / 100 % 10); digit(2, y / 10 % 10); digit(3, y % 10)
+            digit(5, m / 10); digit(6, m % 10); digit(8, d / 10); digit(9, d % 10)
+            out[4] = UInt8(ascii: "-")
+            out[7] = UInt8(ascii: "-")
+            return 10
+        }
     }
 
     public static func daysIn(month: Int, year: Int) -> Int {

@@ -31,7 +31,7 @@ struct PlainTableScanner {
         if unfailing, schema.slot(of: "section") == nil, schema.slot(of: "section_lead") == nil,
            let rules = PlainRowRules(table, delimiter: delimiter) {
             self.rules = rules
-            batch = RowBatch(importer: table)
+            batch = RowBatch(importer: table, delimiter: delimiter)
         } else {
             rules = nil
             batch = nil

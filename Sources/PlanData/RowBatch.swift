@@ -7,10 +7,9 @@ import Foundation
 public final class RowBatch: VectorInput {
     public let capacity: Int
     public private(set) var count = 0
-    public let vectorColumns: [Int: VectorColumn]
-    let columnCount: Int
-    /// Builds records exactly as the row-by-row importer does.
-    private let importer: TableImporter
+    public var vectorColumns: [Int: VectorColumn] { reader.vectorColumns }
+    var columnCount: Int { reader.columnCount }
+    let reader: RowReader
     private var bytes: UnsafeMutablePointer<UInt8>
     private var byteCapacity: Int
     private var used = 0
@@ -19,48 +18,24 @@ public final class RowBatch: VectorInput {
     /// starts one delimiter later.
     private let fieldEnds: UnsafeMutablePointer<Int32>
     private var lines: [Int]
-    /// Slot → column of the file, or -1 for a field the file has no column for (always null).
-    private let slotColumns: [Int]
     private var dateLanes: [Lane?]
     private var textLanes: [TextLane?]
     /// Lanes are worked out once per batch: `filledAt[slot] == generation` when current.
     private var filledAt: [Int]
     public private(set) var generation = 0
 
-    init(importer: TableImporter, capacity: Int = 1024) {
-        self.importer = importer
+    init(importer: TableImporter, delimiter: UInt8, capacity: Int = 1024) {
+        reader = RowReader(importer: importer, delimiter: delimiter)
         self.capacity = capacity
-        let schema = importer.reader.schema
-        columnCount = importer.headings.count
-        var slotColumns = [Int](repeating: -1, count: schema.fields.count)
-        for (column, slot) in importer.columns.enumerated() {
-            if let slot { slotColumns[slot] = column }
-        }
-        // Fields that sections or derivations may fill in are not what the cell says: leave them
-        // to records. A plain date's `_text` companion is the same cell as text.
-        let derived: Set<String> = ["section", "section_lead", "status_inferred", "baseline", "success_dates", "targets"]
-        var columns: [Int: VectorColumn] = [:]
-        for (slot, field) in schema.fields.enumerated() where field.reading == .plain && !derived.contains(field.name) {
-            if field.isCompanion {
-                guard field.name.hasSuffix("_text"), let owner = schema.slot(of: String(field.name.dropLast(5))),
-                      schema.fields[owner].reading == .plain, schema.fields[owner].type == .date else { continue }
-                slotColumns[slot] = slotColumns[owner]
-                columns[slot] = .text
-            } else if field.type == .date {
-                columns[slot] = .date
-            } else if field.type == .string {
-                columns[slot] = .text
-            }
-        }
-        self.slotColumns = slotColumns
-        vectorColumns = columns
-        dateLanes = slotColumns.indices.map { columns[$0] == .date ? Lane(capacity: capacity) : nil }
-        textLanes = slotColumns.indices.map { columns[$0] == .text ? TextLane(capacity: capacity) : nil }
-        filledAt = Array(repeating: -1, count: slotColumns.count)
+        let columns = reader.vectorColumns
+        let slots = reader.slotColumns.indices
+        dateLanes = slots.map { columns[$0] == .date ? Lane(capacity: capacity) : nil }
+        textLanes = slots.map { columns[$0] == .text ? TextLane(capacity: capacity) : nil }
+        filledAt = Array(repeating: -1, count: slots.count)
         byteCapacity = capacity * 256
         bytes = .allocate(capacity: byteCapacity)
         rowStarts = .allocate(capacity: capacity)
-        fieldEnds = .allocate(capacity: capacity * max(1, columnCount))
+        fieldEnds = .allocate(capacity: capacity * max(1, reader.columnCount))
         lines = []
         lines.reserveCapacity(capacity)
     }
@@ -112,9 +87,12 @@ public final class RowBatch: VectorInput {
     public func line(at row: Int) -> Int { lines[row] }
 
     /// The row as a record, exactly as the row-by-row importer reads it.
-    public func record(at row: Int) throws -> Record {
-        let cells = cells(row)
-        return try importer.makeRecord(cells: cells, raw: cells, row: TableRow(cells: cells, line: lines[row]))
+    public func record(at row: Int) -> Record { reader.record(cells(row), line: lines[row]) }
+
+    /// The row, kept for the findings it has (the batch itself is reused for the next rows).
+    public func flagged(_ row: Int) -> FlaggedRow {
+        let start = Int(rowStarts[row]), end = Int(fieldEnds[row * columnCount + columnCount - 1])
+        return FlaggedRow(bytes: Array(UnsafeBufferPointer(start: bytes + start, count: end - start)), line: lines[row], reader: reader)
     }
 
     private func range(row: Int, column: Int) -> (start: Int, end: Int) {
@@ -136,7 +114,7 @@ public final class RowBatch: VectorInput {
         let lane = dateLanes[slot]!
         guard filledAt[slot] != generation else { return lane }
         filledAt[slot] = generation
-        let column = slotColumns[slot]
+        let column = reader.slotColumns[slot]
         for r in 0..<count {
             guard column >= 0 else { lane.states[r] = Lane.null; continue }
             let (start, end) = range(row: r, column: column)
@@ -155,7 +133,7 @@ public final class RowBatch: VectorInput {
         lane.base = UnsafePointer(bytes)
         guard filledAt[slot] != generation else { return lane }
         filledAt[slot] = generation
-        let column = slotColumns[slot]
+        let column = reader.slotColumns[slot]
         for r in 0..<count {
             guard column >= 0 else { lane.states[r] = Lane.null; continue }
             let (start, end) = range(row: r, column: column)
@@ -164,5 +142,116 @@ public final class RowBatch: VectorInput {
             lane.states[r] = end > start ? Lane.valid : Lane.null
         }
         return lane
+    }
+}
+
+/// How a plain table's rows are read back: into records exactly as the importer reads them, or
+/// one field at a time straight from the cell, for fields whose value is the cell's text or date.
+final class RowReader: Sendable {
+    let importer: TableImporter
+    let delimiter: UInt8
+    let columnCount: Int
+    /// Slot → column of the file, or -1 for a field the file has no column for (always null).
+    let slotColumns: [Int]
+    let vectorColumns: [Int: VectorColumn]
+
+    init(importer: TableImporter, delimiter: UInt8) {
+        self.importer = importer
+        self.delimiter = delimiter
+        let schema = importer.reader.schema
+        columnCount = importer.headings.count
+        var slotColumns = [Int](repeating: -1, count: schema.fields.count)
+        for (column, slot) in importer.columns.enumerated() {
+            if let slot { slotColumns[slot] = column }
+        }
+        // Fields that sections or derivations may fill in are not what the cell says: leave them
+        // to records. A plain date's `_text` companion is the same cell as text.
+        let derived: Set<String> = ["section", "section_lead", "status_inferred", "baseline", "success_dates", "targets"]
+        var columns: [Int: VectorColumn] = [:]
+        for (slot, field) in schema.fields.enumerated() where field.reading == .plain && !derived.contains(field.name) {
+            if field.isCompanion {
+                guard field.name.hasSuffix("_text"), let owner = schema.slot(of: String(field.name.dropLast(5))),
+                      schema.fields[owner].reading == .plain, schema.fields[owner].type == .date else { continue }
+                slotColumns[slot] = slotColumns[owner]
+                columns[slot] = .text
+            } else if field.type == .date {
+                columns[slot] = .date
+            } else if field.type == .string {
+                columns[slot] = .text
+            }
+        }
+        self.slotColumns = slotColumns
+        vectorColumns = columns
+    }
+
+    func record(_ cells: [String], line: Int) -> Record {
+        // Batches hold only rows whose mapped cells are plain text or dates (`PlainTableScanner`),
+        // which cannot fail to read; the fallback is never taken.
+        (try? importer.makeRecord(cells: cells, raw: cells, row: TableRow(cells: cells, line: line)))
+            ?? Record(values: importer.reader.emptyValues, source: SourceLocation(file: importer.file, line: line))
+    }
+}
+
+/// A batch row kept for the findings it has: only its bytes, read again when a report asks.
+public final class FlaggedRow: Sendable {
+    let bytes: [UInt8]
+    public let line: Int
+    let reader: RowReader
+
+    init(bytes: [UInt8], line: Int, reader: RowReader) {
+        self.bytes = bytes
+        self.line = line
+        self.reader = reader
+    }
+
+    public var file: String { reader.importer.file }
+
+    public func record() -> Record {
+        reader.record(bytes.split(separator: reader.delimiter, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) },
+                      line: line)
+    }
+
+    /// The value of one field, read from its cell alone where that gives the record's value.
+    public func value(slot: Int) -> Value {
+        guard let kind = reader.vectorColumns[slot] else { return record().values[slot] }
+        let column = reader.slotColumns[slot]
+        guard column >= 0 else { return .null }
+        var c = 0, start = 0
+        for (i, b) in bytes.enumerated() where b == reader.delimiter {
+            if c == column { return Self.value(bytes[start..<i], kind) }
+            c += 1
+            start = i + 1
+        }
+        return c == column ? Self.value(bytes[start...], kind) : .null
+    }
+
+    /// The record's values of these fields (the others null), each read from its cell alone;
+    /// nil when one of them is not a field whose value is its cell's text or date.
+    public func values(only slots: [Int]) -> [Value]? {
+        withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: reader.columnCount + 1) { cells in
+            var count = 0, start = 0
+            for (i, b) in bytes.enumerated() where b == reader.delimiter && count < reader.columnCount {
+                cells[count] = start..<i
+                count += 1
+                start = i + 1
+            }
+            cells[count] = start..<bytes.count
+            count += 1
+            var values = [Value](repeating: .null, count: reader.slotColumns.count)
+            for slot in slots {
+                guard let kind = reader.vectorColumns[slot] else { return nil }
+                let column = reader.slotColumns[slot]
+                if column >= 0, column < count { values[slot] = Self.value(bytes[cells[column]], kind) }
+            }
+            return values
+        }
+    }
+
+    private static func value(_ cell: ArraySlice<UInt8>, _ kind: VectorColumn) -> Value {
+        guard !cell.isEmpty else { return .null }
+        switch kind {
+        case .date: return cell.withUnsafeBufferPointer { Day(isoBytes: $0) }.map(Value.date) ?? .null
+        case .text: return .string(String(decoding: cell, as: UTF8.self))
+        }
     }
 }

@@ -68,7 +68,7 @@ public struct PlanTally: Sendable {
 /// the section of the records after them, continuation rows split off by page breaks (merged into
 /// the record above) and a legend after the table. Rows stream through with one record of
 /// look-ahead, so large files are never held whole.
-struct TableImporter {
+struct TableImporter: Sendable {
     let file: String
     let reader: FieldReader
     let profile: PlanProfile

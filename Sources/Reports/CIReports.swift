@@ -138,7 +138,8 @@ public enum CSVReport {
     public static func render(_ result: CheckResult) -> String {
         var out = columns.joined(separator: ",") + "\r\n"
         for f in result.findings {
-            let row = [f.severity.rawValue, f.rule, f.ref, f.message, f.owners.joined(separator: "; "), f.escalation?.name ?? "",
+            let said = f.details
+            let row = [f.severity.rawValue, f.rule, f.ref, said.message, said.owners.joined(separator: "; "), f.escalation?.name ?? "",
                        f.escalateTo.joined(separator: " > "), f.statutory ? "yes" : "no",
                        f.waiver.map { "until \($0.expires): \($0.reason)" } ?? "", f.source.file, String(f.source.line), f.fingerprint]
             out += row.map(cell).joined(separator: ",") + "\r\n"

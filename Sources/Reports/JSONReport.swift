@@ -61,7 +61,7 @@ public enum JSONReport {
                     for i in findings.indices {      // indices of `slice`
                         if start + i > 0 { bytes.append(UInt8(ascii: ",")) }
                         bytes += Array("\n    ".utf8)
-                        finding(findings[i]).write(into: &bytes, indent: 2)
+                        FindingJSON.write(findings[i], into: &bytes)
                     }
                     return [bytes]
                 }) {
@@ -84,31 +84,105 @@ public enum JSONReport {
         counts(result).serialized(pretty: false) + "\n"
     }
 
-    static func finding(_ f: Finding) -> JSON {
-        var source: [(String, JSON)] = [("file", .string(f.source.file)), ("line", .int(f.source.line))]
-        if let c = f.source.column { source.append(("column", .int(c))) }
-        return .object([
-            ("rule", .string(f.rule)),
-            ("title", .string(f.title)),
-            ("severity", .string(f.severity.rawValue)),
-            ("statutory", .bool(f.statutory)),
-            ("ref", .string(f.ref)),
-            ("priority", .int(f.priority)),
-            ("message", .string(f.message)),
-            ("owners", .array(f.owners.map(JSON.string))),
-            ("escalate_to", .array(f.escalateTo.map(JSON.string))),
-            ("escalation", f.escalation.map { e in
-                .object([("level", .string(e.id)), ("name", .string(e.name)), ("recipients", .array(e.recipients.map(JSON.string)))])
-            } ?? .null),
-            ("source", .object(source)),
-            ("values", .object(f.values.map { ($0.name, JSON($0.value)) })),
-            ("evaluation_error", .bool(f.evaluationError)),
-            ("waived", f.waiver.map { w in
-                .object([("reason", .string(w.reason)), ("approved_by", .string(w.approvedBy)), ("expires", .string(w.expires.description)),
-                         ("source", .object([("file", .string(w.file)), ("line", .int(w.line))]))])
-            } ?? .null),
-            ("history", f.history.map { h in .object([("first_seen", .string(h.firstSeen.description)), ("runs", .int(h.runs))]) } ?? .null),
-            ("fingerprint", .string(f.fingerprint)),
-        ])
+}
+
+/// One finding of the JSON report, written straight to bytes in the layout `JSON.write` gives an
+/// object at depth 2 (a report may hold millions: building a `JSON` tree for each cost more
+/// than the rest of the run). The keys and their order are those of docs/json-output.md; each
+/// key is written with its comma and indentation, worked out once.
+enum FindingJSON {
+    static func write(_ f: Finding, into out: inout [UInt8]) {
+        let said = f.details      // once: for rows of large tables it is worked out here
+        out += K.rule; JSON.quote(f.rule, into: &out)
+        out += K.title; JSON.quote(f.title, into: &out)
+        out += K.severity; JSON.quote(f.severity.rawValue, into: &out)
+        out += K.statutory; out += f.statutory ? K.true : K.false
+        out += K.ref; JSON.quote(f.ref, into: &out)
+        out += K.priority; out.append(contentsOf: String(f.priority).utf8)
+        out += K.message; JSON.quote(said.message, into: &out)
+        out += K.owners; strings(said.owners, depth: 3, into: &out)
+        out += K.escalateTo; strings(f.escalateTo, depth: 3, into: &out)
+        out += K.escalation
+        if let e = f.escalation {
+            out += K.level; JSON.quote(e.id, into: &out)
+            out += K.name; JSON.quote(e.name, into: &out)
+            out += K.recipients; strings(e.recipients, depth: 4, into: &out)
+            out += K.close3
+        } else {
+            out += K.null
+        }
+        out += K.source; JSON.quote(f.source.file, into: &out)
+        out += K.line; out.append(contentsOf: String(f.source.line).utf8)
+        if let c = f.source.column { out += K.column; out.append(contentsOf: String(c).utf8) }
+        out += K.close3
+        out += K.values
+        if said.values.isEmpty {
+            out += K.emptyObject
+        } else {
+            for (i, v) in said.values.enumerated() {
+                out.append(i == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
+                out += K.indent[4]
+                JSON.quote(v.name, into: &out)
+                out += K.colon
+                JSON(v.value).write(into: &out, indent: 4)
+            }
+            out += K.close3
+        }
+        out += K.evaluationError; out += f.evaluationError ? K.true : K.false
+        out += K.waived
+        if let w = f.waiver {
+            out += K.reason; JSON.quote(w.reason, into: &out)
+            out += K.approvedBy; JSON.quote(w.approvedBy, into: &out)
+            out += K.expires; JSON.quote(w.expires.description, into: &out)
+            out += K.waiverSource; JSON.quote(w.file, into: &out)
+            out += K.waiverLine; out.append(contentsOf: String(w.line).utf8)
+            out += K.close4
+            out += K.close3
+        } else {
+            out += K.null
+        }
+        out += K.history
+        if let h = f.history {
+            out += K.firstSeen; JSON.quote(h.firstSeen.description, into: &out)
+            out += K.runs; out.append(contentsOf: String(h.runs).utf8)
+            out += K.close3
+        } else {
+            out += K.null
+        }
+        out += K.fingerprint; JSON.quote(f.fingerprint, into: &out)
+        out += K.close2
+    }
+
+    private static func strings(_ items: [String], depth: Int, into out: inout [UInt8]) {
+        guard !items.isEmpty else { out += K.emptyArray; return }
+        for (i, item) in items.enumerated() {
+            out.append(i == 0 ? UInt8(ascii: "[") : UInt8(ascii: ","))
+            out += K.indent[depth + 1]
+            JSON.quote(item, into: &out)
+        }
+        out += K.indent[depth]
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// The fixed pieces: a key at its depth (with the comma before it), closings, literals.
+    private enum K {
+        static let indent: [[UInt8]] = (0...6).map { [0x0A] + Array(repeating: 0x20, count: 2 * $0) }
+        static func key(_ name: String, depth: Int = 3, first: Bool = false) -> [UInt8] {
+            Array((first ? "{" : ",").utf8) + indent[depth] + Array("\"\(name)\": ".utf8)
+        }
+        static let rule = key("rule", first: true), title = key("title"), severity = key("severity")
+        static let statutory = key("statutory"), ref = key("ref"), priority = key("priority"), message = key("message")
+        static let owners = key("owners"), escalateTo = key("escalate_to"), escalation = key("escalation")
+        static let level = key("level", depth: 4, first: true), name = key("name", depth: 4), recipients = key("recipients", depth: 4)
+        static let source = key("source") + key("file", depth: 4, first: true), line = key("line", depth: 4), column = key("column", depth: 4)
+        static let values = key("values"), evaluationError = key("evaluation_error"), waived = key("waived")
+        static let reason = key("reason", depth: 4, first: true), approvedBy = key("approved_by", depth: 4)
+        static let expires = key("expires", depth: 4)
+        static let waiverSource = key("source", depth: 4) + key("file", depth: 5, first: true), waiverLine = key("line", depth: 5)
+        static let history = key("history"), firstSeen = key("first_seen", depth: 4, first: true), runs = key("runs", depth: 4)
+        static let fingerprint = key("fingerprint")
+        static let close2 = indent[2] + [UInt8(ascii: "}")], close3 = indent[3] + [UInt8(ascii: "}")], close4 = indent[4] + [UInt8(ascii: "}")]
+        static let colon = Array(": ".utf8), null = Array("null".utf8), `true` = Array("true".utf8), `false` = Array("false".utf8)
+        static let emptyArray = Array("[]".utf8), emptyObject = Array("{}".utf8)
     }
 }

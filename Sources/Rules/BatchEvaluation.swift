@@ -19,19 +19,22 @@ extension Engine {
     /// Checks a batch of plain table rows: each rule runs over the whole batch at once, and only
     /// rows it cannot decide there (and rules it cannot run there) are checked record by record.
     /// Counts, levels and findings are the same as checking each row's record with `check(_:)`.
-    public mutating func check(batch: RowBatch) throws {
+    public mutating func check(batch: RowBatch) {
         let n = batch.count
         guard !needsAllRecords, !usesHistory, !keepSnapshots, let env = ruleSet.environment(for: schema.name) else {
-            for i in 0..<n { check(try batch.record(at: i)) }
+            for i in 0..<n { check(batch.record(at: i)) }
             return
         }
         let programs = batchPrograms ?? BatchPrograms(rules, env, batch, globals: activation.globals, today: asOf)
         batchPrograms = programs
+        let context = rowContext ?? RowContext(schema: schema, rules: rules, globals: activation.globals, today: asOf)
+        rowContext = context
         records += n
         var materialized = [Record?](repeating: nil, count: n)
-        func record(_ i: Int) throws -> Record {
+        var flagged = [FlaggedRow?](repeating: nil, count: n)
+        func record(_ i: Int) -> Record {
             if let r = materialized[i] { return r }
-            let r = try batch.record(at: i)
+            let r = batch.record(at: i)
             materialized[i] = r
             return r
         }
@@ -48,13 +51,19 @@ extension Engine {
                     outcome = Engine.grade(rule, row: i, grades!)
                 }
                 if outcome == nil {
-                    activation.values = try record(i).values
+                    activation.values = record(i).values
                     outcome = Engine.outcome(rule, activation)
                 }
-                if case .quiet = outcome! { continue }
-                let rec = try countOnly ? nil : record(i)
-                if let rec { activation.values = rec.values }
-                note(r, outcome!, rec)
+                guard count(r, outcome!), !countOnly else { continue }
+                if case .fired(let level) = outcome!, rule.priority == nil {
+                    // Kept as the row's bytes: messages are written when a report asks for them.
+                    let row = flagged[i] ?? batch.flagged(i)
+                    flagged[i] = row
+                    findings.append(Engine.finding(rule, level: level, row, context))
+                } else {
+                    activation.values = record(i).values
+                    findings.append(Engine.finding(rule, outcome!, record(i), activation, schema))
+                }
             }
         }
     }

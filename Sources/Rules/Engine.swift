@@ -11,7 +11,7 @@ public struct Engine {
     public let countOnly: Bool
     let rules: [Rule]
     let activation: Activation
-    private var findings: [Finding] = []
+    var findings: [Finding] = []
     var stats: [RuleStats]
     /// Findings per severity, by rank (an array: this is counted for every finding).
     private var levelCounts = [Int](repeating: 0, count: Severity.allCases.count)
@@ -25,6 +25,8 @@ public struct Engine {
     let usesHistory: Bool
     /// The rules compiled for batches, once the first batch arrives (see `check(batch:)`).
     var batchPrograms: BatchPrograms?
+    /// What findings of batch rows share.
+    var rowContext: RowContext?
     /// Record keys, statuses and due dates, kept for the history when asked.
     public private(set) var snapshots: [RecordSnapshot] = []
     let keepSnapshots: Bool
@@ -77,23 +79,23 @@ public struct Engine {
         }
         for i in rules.indices {
             stats[i].examined += 1
-            note(i, Engine.outcome(rules[i], activation), record)
+            let outcome = Engine.outcome(rules[i], activation)
+            if count(i, outcome), !countOnly { findings.append(Engine.finding(rules[i], outcome, record, activation, schema)) }
         }
     }
 
-    /// Counts one rule's outcome on one record (whose values `activation` holds) and, unless only
-    /// counting, builds its finding.
-    mutating func note(_ i: Int, _ outcome: Outcome, _ record: Record?) {
+    /// Counts one rule's outcome; true when it is a finding (to build unless only counting).
+    mutating func count(_ i: Int, _ outcome: Outcome) -> Bool {
         let level: Severity
         switch outcome {
-        case .quiet: return
+        case .quiet: return false
         case .fired(let l): level = l
         case .failed: level = .error
         }
         stats[i].flagged += 1
         levelCounts[level.rank] += 1
         if case .failed = outcome { stats[i].errors += 1 }
-        if !countOnly, let record { findings.append(Engine.finding(rules[i], outcome, record, activation, schema)) }
+        return true
     }
 
     /// Each record as a map of field name → value, for `records`.
@@ -178,30 +180,57 @@ public struct Engine {
     private static func makeFinding(_ rule: Rule, _ record: Record, _ schema: CollectionSchema, _ activation: Activation,
                                     level: Severity, message: String, priority: Int, error: Bool) -> Finding {
         let key = schema.slot(of: schema.key).map { record.values[$0] } ?? .null
-        let ref = key.isNull ? "line \(record.source.line)" : Template.display(key)
-        // Without a key, identity falls back to the record's content, which survives reordering.
-        let identity = key.isNull ? record.values.map(Template.display).joined(separator: "\u{1E}") : ref
-        var owners: [String] = []
-        if let field = schema.ownerField, let slot = schema.slot(of: field) {
-            switch record.values[slot] {
-            case .list(let items): owners = items.map(Template.display)
-            case .string(let s): owners = [s]
-            default: break
-            }
-        }
-        var due: Day?
-        if let slot = schema.slot(of: "due"), case .date(let d) = record.values[slot] { due = d }
-        var dueOriginal: Day?
-        if let slot = schema.slot(of: "due_original"), case .date(let d) = record.values[slot] { dueOriginal = d }
-        var section: String?
-        if let slot = schema.slot(of: "section"), case .string(let s) = record.values[slot] { section = s }
-        let values = rule.condition.references.compactMap { name in
-            schema.slot(of: name).map { (name: name, value: activation.values[$0]) }
-        }
+        let (ref, fingerprint) = identity(rule, key, record.source.line, schema) { record.values }
         return Finding(rule: rule.id, title: rule.title, severity: level, statutory: rule.statutory, ref: ref,
-                       message: message, owners: owners, escalateTo: rule.escalateTo, source: record.source,
-                       values: values, priority: priority,
-                       fingerprint: Fingerprint.of([rule.id, schema.name, identity]), evaluationError: error, due: due, dueOriginal: dueOriginal, section: section)
+                       message: message, owners: schema.ownerField.flatMap(schema.slot(of:)).map { owners(record.values[$0]) } ?? [],
+                       escalateTo: rule.escalateTo, source: record.source, values: readValues(rule, activation.values, schema),
+                       priority: priority, fingerprint: fingerprint, evaluationError: error,
+                       due: date(record.values, "due", schema), dueOriginal: date(record.values, "due_original", schema),
+                       section: schema.slot(of: "section").flatMap { if case .string(let s) = record.values[$0] { s } else { nil } })
+    }
+
+    /// A finding of a batch row, whose message and values are worked out when a report asks.
+    static func finding(_ rule: Rule, level: Severity, _ row: FlaggedRow, _ context: RowContext) -> Finding {
+        let key = context.keySlot.map { row.value(slot: $0) } ?? .null
+        let (ref, fingerprint) = identity(rule, key, row.line, context.schema) { row.record().values }
+        func date(_ slot: Int?) -> Day? {
+            guard let slot, case .date(let d) = row.value(slot: slot) else { return nil }
+            return d
+        }
+        var section: String?
+        if let slot = context.sectionSlot, case .string(let s) = row.value(slot: slot) { section = s }
+        return Finding(rule: rule.id, title: rule.title, severity: level, statutory: rule.statutory, ref: ref,
+                       said: .row(row, rule, context), escalateTo: rule.escalateTo, source: SourceLocation(file: row.file, line: row.line),
+                       priority: level.rankWeight + (rule.statutory ? 50_000 : 0), fingerprint: fingerprint, evaluationError: false,
+                       due: date(context.dueSlot), dueOriginal: date(context.dueOriginalSlot), section: section)
+    }
+
+    /// The ref a record is known by, and the finding's fingerprint. Without a key, identity falls
+    /// back to the record's content, which survives reordering.
+    private static func identity(_ rule: Rule, _ key: Value, _ line: Int, _ schema: CollectionSchema,
+                                 _ values: () -> [Value]) -> (ref: String, fingerprint: String) {
+        let ref = key.isNull ? "line \(line)" : Template.display(key)
+        let identity = key.isNull ? values().map(Template.display).joined(separator: "\u{1E}") : ref
+        return (ref, Fingerprint.of([rule.id, schema.name, identity]))
+    }
+
+    /// The owners in an owner field's value (a list of names or one name).
+    static func owners(_ value: Value) -> [String] {
+        switch value {
+        case .list(let items): return items.map(Template.display)
+        case .string(let s): return [s]
+        default: return []
+        }
+    }
+
+    /// The fields a rule's condition reads, with their values.
+    static func readValues(_ rule: Rule, _ values: [Value], _ schema: CollectionSchema) -> [(name: String, value: Value)] {
+        rule.condition.references.compactMap { name in schema.slot(of: name).map { (name: name, value: values[$0]) } }
+    }
+
+    private static func date(_ values: [Value], _ name: String, _ schema: CollectionSchema) -> Day? {
+        guard let slot = schema.slot(of: name), case .date(let d) = values[slot] else { return nil }
+        return d
     }
 }
 

@@ -9,12 +9,8 @@ public final class Finding: Sendable {
     public let severity: Severity
     public let statutory: Bool
     public let ref: String
-    public let message: String
-    public let owners: [String]
     public let escalateTo: [String]
     public let source: SourceLocation
-    /// The fields the rule's condition read, with their values for this record.
-    public let values: [(name: String, value: Value)]
     /// Higher is more urgent; orders findings within a severity.
     public let priority: Int
     /// Rule id + record identity (not line numbers), so a problem keeps its identity across runs.
@@ -22,9 +18,11 @@ public final class Finding: Sendable {
     /// True when the rule could not be evaluated for this record (a type error in the data).
     public let evaluationError: Bool
     /// The waiver covering this finding, if any: it is reported but does not count.
-    public let waiver: Waiver?
+    public var waiver: Waiver? { notes?.waiver }
     /// When history is kept: first seen, and runs in a row.
-    public let history: FindingHistory?
+    public var history: FindingHistory? { notes?.history }
+    /// Kept apart: most findings have neither, and a waiver is larger than the rest of a finding.
+    private let notes: Notes?
     /// The record's due date, when it has one (for the ladder's days overdue).
     public let due: Day?
     /// The record's first stated due date, when its timescale was revised (for slippage charts).
@@ -33,26 +31,67 @@ public final class Finding: Sendable {
     public let section: String?
     /// Where the finding stands on the escalation ladder, and who hears of it there.
     public let escalation: EscalationLevel?
+    private let said: Said
 
-    init(rule: String, title: String, severity: Severity, statutory: Bool, ref: String, message: String, owners: [String],
+    /// What a finding says: its message, the record's owners and the values the rule read.
+    public struct Details: Sendable {
+        public var message: String
+        public var owners: [String]
+        /// The fields the rule's condition read, with their values for this record.
+        public var values: [(name: String, value: Value)]
+    }
+
+    /// Details worked out when the rule fired, or — for the rows of a large table, which may
+    /// have millions of findings — only when a report asks, from the row's bytes.
+    enum Said: Sendable {
+        case known(Details)
+        case row(FlaggedRow, Rule, RowContext)
+    }
+
+    public var details: Details {
+        switch said {
+        case .known(let d): return d
+        case .row(let row, let rule, let context): return context.details(rule, row)
+        }
+    }
+
+    public var message: String { details.message }
+    public var values: [(name: String, value: Value)] { details.values }
+
+    public var owners: [String] {
+        switch said {
+        case .known(let d): return d.owners
+        case .row(let row, _, let context):
+            // The owner's cell alone, where it holds the value (the ladder asks for every finding).
+            return context.ownerSlot.map { Engine.owners(row.value(slot: $0)) } ?? []
+        }
+    }
+
+    convenience init(rule: String, title: String, severity: Severity, statutory: Bool, ref: String, message: String, owners: [String],
          escalateTo: [String], source: SourceLocation, values: [(name: String, value: Value)], priority: Int,
          fingerprint: String, evaluationError: Bool, waiver: Waiver? = nil, history: FindingHistory? = nil, due: Day? = nil,
          dueOriginal: Day? = nil, section: String? = nil, escalation: EscalationLevel? = nil) {
+        self.init(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, said: .known(Details(message: message, owners: owners, values: values)),
+                  escalateTo: escalateTo, source: source, priority: priority, fingerprint: fingerprint, evaluationError: evaluationError,
+                  waiver: waiver, history: history, due: due, dueOriginal: dueOriginal, section: section, escalation: escalation)
+    }
+
+    init(rule: String, title: String, severity: Severity, statutory: Bool, ref: String, said: Said, escalateTo: [String],
+         source: SourceLocation, priority: Int, fingerprint: String, evaluationError: Bool, waiver: Waiver? = nil,
+         history: FindingHistory? = nil, due: Day? = nil, dueOriginal: Day? = nil, section: String? = nil,
+         escalation: EscalationLevel? = nil) {
         self.rule = rule
         self.title = title
         self.severity = severity
         self.statutory = statutory
         self.ref = ref
-        self.message = message
-        self.owners = owners
+        self.said = said
         self.escalateTo = escalateTo
         self.source = source
-        self.values = values
         self.priority = priority
         self.fingerprint = fingerprint
         self.evaluationError = evaluationError
-        self.waiver = waiver
-        self.history = history
+        notes = waiver == nil && history == nil ? nil : Notes(waiver: waiver, history: history)
         self.due = due
         self.dueOriginal = dueOriginal
         self.section = section
@@ -65,10 +104,54 @@ public final class Finding: Sendable {
 
     /// The same finding with what later stages add: a waiver, history, an escalation level.
     private func copy(waiver: Waiver? = nil, history: FindingHistory? = nil, escalation: EscalationLevel? = nil) -> Finding {
-        Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, message: message, owners: owners,
-                escalateTo: escalateTo, source: source, values: values, priority: priority, fingerprint: fingerprint,
-                evaluationError: evaluationError, waiver: waiver ?? self.waiver, history: history ?? self.history, due: due,
-                dueOriginal: dueOriginal, section: section, escalation: escalation ?? self.escalation)
+        Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, said: said, escalateTo: escalateTo,
+                source: source, priority: priority, fingerprint: fingerprint, evaluationError: evaluationError,
+                waiver: waiver ?? self.waiver, history: history ?? self.history, due: due, dueOriginal: dueOriginal,
+                section: section, escalation: escalation ?? self.escalation)
+    }
+}
+
+private final class Notes: Sendable {
+    let waiver: Waiver?
+    let history: FindingHistory?
+    init(waiver: Waiver?, history: FindingHistory?) { (self.waiver, self.history) = (waiver, history) }
+}
+
+/// What a run's findings from batch rows need to say what they found: shared by all of them.
+final class RowContext: Sendable {
+    let schema: CollectionSchema
+    let ownerSlot: Int?
+    /// Slots every finding reads, looked up once.
+    let keySlot: Int?, dueSlot: Int?, dueOriginalSlot: Int?, sectionSlot: Int?
+    /// The globals rule messages see (parameters; no `records` or `history`: batches run without them).
+    let globals: [Value]
+    let today: Day
+    /// Per rule id: the slots its condition and message read.
+    private let reads: [String: [Int]]
+
+    init(schema: CollectionSchema, rules: [Rule], globals: [Value], today: Day) {
+        self.schema = schema
+        ownerSlot = schema.ownerField.flatMap(schema.slot(of:))
+        keySlot = schema.slot(of: schema.key)
+        dueSlot = schema.slot(of: "due")
+        dueOriginalSlot = schema.slot(of: "due_original")
+        sectionSlot = schema.slot(of: "section")
+        self.globals = globals
+        self.today = today
+        var reads: [String: [Int]] = [:]
+        for rule in rules {
+            let names = rule.condition.references + rule.message.references + [ownerSlot.map { schema.fields[$0].name }].compactMap { $0 }
+            reads[rule.id] = Array(Set(names.compactMap(schema.slot(of:)))).sorted()
+        }
+        self.reads = reads
+    }
+
+    /// The details of `rule` on `row`: from the cells the rule reads, or else from the whole record.
+    func details(_ rule: Rule, _ row: FlaggedRow) -> Finding.Details {
+        let values = reads[rule.id].flatMap(row.values(only:)) ?? row.record().values
+        let activation = Activation(values: values, globals: globals, today: today)
+        return Finding.Details(message: rule.message.render(activation), owners: ownerSlot.map { Engine.owners(values[$0]) } ?? [],
+                               values: Engine.readValues(rule, values, schema))
     }
 }
 

@@ -60,20 +60,23 @@ extension CheckResult {
         let read = Set(ladder?.climbs.flatMap(\.condition.references) ?? [])
         let asOf = asOf
         out.findings = findings.concurrentMapChunks { chunk in
-            var steps: [String: Int] = [:]
+            var steps: [ClimbKey: Int] = [:]
             return chunk.map { f in
                 guard !f.escalateTo.isEmpty else { return f }
                 var step = 0
                 if let ladder {
                     let runs = Int64(f.history?.runs ?? 1)
                     let overdue = Int64(f.due.map { max(0, asOf.number - $0.number) } ?? 0)
-                    let values: [Value] = [.string(f.severity.rawValue), .bool(f.statutory), .string(f.rule),
-                                           .string(f.ref), .int(runs), .int(overdue)]
-                    let key = zip(Ladder.variables, values).filter { read.contains($0.0) }.map { Template.display($0.1) }
-                        .joined(separator: "\u{1F}") + "\u{1F}" + f.escalateTo.joined(separator: ",")
+                    // The step also depends on the rule's `escalate-to`, hence the rule in every key.
+                    let key = ClimbKey(rule: f.rule, severity: read.contains("severity") ? f.severity : nil,
+                                       statutory: read.contains("statutory") ? f.statutory : nil,
+                                       ref: read.contains("ref") ? f.ref : nil, runs: read.contains("runs") ? runs : nil,
+                                       overdue: read.contains("days_overdue") ? overdue : nil)
                     if let known = steps[key] {
                         step = known
                     } else {
+                        let values: [Value] = [.string(f.severity.rawValue), .bool(f.statutory), .string(f.rule),
+                                               .string(f.ref), .int(runs), .int(overdue)]
                         step = ladder.step(for: f, Activation(values: values, today: asOf))
                         steps[key] = step
                     }
@@ -82,6 +85,16 @@ extension CheckResult {
             }
         }
         return out
+    }
+
+    /// What a climb step can depend on: the rule, and the variables the climb conditions read.
+    private struct ClimbKey: Hashable {
+        var rule: String
+        var severity: Severity?
+        var statutory: Bool?
+        var ref: String?
+        var runs: Int64?
+        var overdue: Int64?
     }
 
     private static func level(_ f: Finding, step: Int, _ ladder: Ladder?, _ directory: OwnerDirectory) -> EscalationLevel {

@@ -31,7 +31,7 @@ public enum Runner {
         DispatchQueue.concurrentPerform(iterations: parts.count) { i in
             var engine = make()
             do {
-                let tally = try parts[i].read(batch: { try engine.check(batch: $0) }, record: { engine.check($0) })
+                let tally = try parts[i].read(batch: { engine.check(batch: $0) }, record: { engine.check($0) })
                 outcomes.set(i, .success((engine.result(planFile: plan.file, planName: plan.name, ordered: false), tally, engine.snapshots)))
             } catch {
                 outcomes.set(i, .failure(error))

@@ -11,6 +11,11 @@ public struct Template: Sendable {
     let parts: [Part]
     public let source: String
 
+    /// Fields any hole reads.
+    public var references: [String] {
+        parts.flatMap { part -> [String] in if case .value(let p) = part { return p.references } else { return [] } }
+    }
+
     /// Globals any hole reads.
     public var globalReferences: Set<String> {
         parts.reduce(into: Set<String>()) { acc, part in

@@ -1,0 +1,66 @@
+import Testing
+@testable import Expressions
+@testable import PlanData
+@testable import Reports
+@testable import Rules
+
+/// `FindingJSON` writes findings without building a `JSON` tree; this tree, laid out by
+/// `JSON.write`, is the layout it must match byte for byte (docs/json-output.md).
+@Suite struct FindingJSONTests {
+    static func tree(_ f: Finding) -> JSON {
+        var source: [(String, JSON)] = [("file", .string(f.source.file)), ("line", .int(f.source.line))]
+        if let c = f.source.column { source.append(("column", .int(c))) }
+        return .object([
+            ("rule", .string(f.rule)), ("title", .string(f.title)), ("severity", .string(f.severity.rawValue)),
+            ("statutory", .bool(f.statutory)), ("ref", .string(f.ref)), ("priority", .int(f.priority)),
+            ("message", .string(f.message)), ("owners", .array(f.owners.map(JSON.string))),
+            ("escalate_to", .array(f.escalateTo.map(JSON.string))),
+            ("escalation", f.escalation.map { e in
+                .object([("level", .string(e.id)), ("name", .string(e.name)), ("recipients", .array(e.recipients.map(JSON.string)))])
+            } ?? .null),
+            ("source", .object(source)),
+            ("values", .object(f.values.map { ($0.name, JSON($0.value)) })),
+            ("evaluation_error", .bool(f.evaluationError)),
+            ("waived", f.waiver.map { w in
+                .object([("reason", .string(w.reason)), ("approved_by", .string(w.approvedBy)), ("expires", .string(w.expires.description)),
+                         ("source", .object([("file", .string(w.file)), ("line", .int(w.line))]))])
+            } ?? .null),
+            ("history", f.history.map { h in .object([("first_seen", .string(h.firstSeen.description)), ("runs", .int(h.runs))]) } ?? .null),
+            ("fingerprint", .string(f.fingerprint)),
+        ])
+    }
+
+    static func bytes(_ f: Finding) -> (fast: String, tree: String) {
+        var fast: [UInt8] = [], tree: [UInt8] = []
+        FindingJSON.write(f, into: &fast)
+        Self.tree(f).write(into: &tree, indent: 2)
+        return (String(decoding: fast, as: UTF8.self), String(decoding: tree, as: UTF8.self))
+    }
+
+    @Test func everyPartIsLaidOutAsTheTreeLaysItOut() {
+        let day = Day(year: 2024, month: 5, day: 31)!
+        var nested = MapValue()
+        nested.insert(.string("k"), .list([.int(1), .string("two")]))
+        let full = Finding(rule: "r-1", title: "A \"quoted\"\ntitle", severity: .critical, statutory: true, ref: "1.10",
+                           message: "tab\there, back\\slash, é", owners: ["Sam Walsh", "Jo Khan"], escalateTo: ["owner", "board"],
+                           source: SourceLocation(file: "plan.csv", line: 12, column: 3),
+                           values: [("due", .date(day)), ("none", .null), ("n", .int(-4)), ("x", .double(2.5)), ("list", .list([])),
+                                    ("map", .map(nested)), ("ok", .bool(true))],
+                           priority: 450_123, fingerprint: "0123456789abcdef", evaluationError: true,
+                           waiver: Waiver(rule: "r-1", ref: "1.*", fingerprint: nil, reason: "agreed", approvedBy: "Board",
+                                          expires: day, file: "waivers.yaml", line: 4),
+                           history: FindingHistory(firstSeen: day, runs: 3),
+                           escalation: EscalationLevel(id: "board", name: "SEND Board", recipients: ["Chair"]))
+        let empty = Finding(rule: "r-2", title: "t", severity: .info, statutory: false, ref: "line 3", message: "", owners: [],
+                            escalateTo: [], source: SourceLocation(file: "p.yaml", line: 3), values: [], priority: 0,
+                            fingerprint: "f", evaluationError: false,
+                            escalation: EscalationLevel(id: "owner", name: "Owner", recipients: []))
+        let bare = Finding(rule: "r-3", title: "t", severity: .warning, statutory: false, ref: "2", message: "m", owners: ["A"],
+                           escalateTo: ["owner"], source: SourceLocation(file: "p.yaml", line: 9), values: [("s", .string("v"))],
+                           priority: 7, fingerprint: "g", evaluationError: false)
+        for f in [full, empty, bare] {
+            let (fast, tree) = Self.bytes(f)
+            #expect(fast == tree)
+        }
+    }
+}
