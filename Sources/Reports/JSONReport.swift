@@ -121,7 +121,7 @@ enum FindingJSON {
         } else {
             for (i, v) in said.values.enumerated() {
                 out.append(i == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
-                out += K.indent[4]
+                out += K.indent(4)
                 JSON.quote(v.name, into: &out)
                 out += K.colon
                 JSON(v.value).write(into: &out, indent: 4)
@@ -157,32 +157,67 @@ enum FindingJSON {
         guard !items.isEmpty else { out += K.emptyArray; return }
         for (i, item) in items.enumerated() {
             out.append(i == 0 ? UInt8(ascii: "[") : UInt8(ascii: ","))
-            out += K.indent[depth + 1]
+            out += K.indent(depth + 1)
             JSON.quote(item, into: &out)
         }
-        out += K.indent[depth]
+        out += K.indent(depth)
         out.append(UInt8(ascii: "]"))
     }
 
-    /// The fixed pieces: a key at its depth (with the comma before it), closings, literals.
+    /// The fixed pieces: a key at its depth (with the comma before it), closings, literals. Static
+    /// strings: both cores write findings at once, and reference-counted arrays would make them
+    /// contend for every piece.
     private enum K {
-        static let indent: [[UInt8]] = (0...6).map { [0x0A] + Array(repeating: 0x20, count: 2 * $0) }
-        static func key(_ name: String, depth: Int = 3, first: Bool = false) -> [UInt8] {
-            Array((first ? "{" : ",").utf8) + indent[depth] + Array("\"\(name)\": ".utf8)
+        static func indent(_ depth: Int) -> StaticString {
+            switch depth {
+            case 3: return "\n      "
+            case 4: return "\n        "
+            case 5: return "\n          "
+            default: return "\n            "
+            }
         }
-        static let rule = key("rule", first: true), title = key("title"), severity = key("severity")
-        static let statutory = key("statutory"), ref = key("ref"), priority = key("priority"), message = key("message")
-        static let owners = key("owners"), escalateTo = key("escalate_to"), escalation = key("escalation")
-        static let level = key("level", depth: 4, first: true), name = key("name", depth: 4), recipients = key("recipients", depth: 4)
-        static let source = key("source") + key("file", depth: 4, first: true), line = key("line", depth: 4), column = key("column", depth: 4)
-        static let values = key("values"), evaluationError = key("evaluation_error"), waived = key("waived")
-        static let reason = key("reason", depth: 4, first: true), approvedBy = key("approved_by", depth: 4)
-        static let expires = key("expires", depth: 4)
-        static let waiverSource = key("source", depth: 4) + key("file", depth: 5, first: true), waiverLine = key("line", depth: 5)
-        static let history = key("history"), firstSeen = key("first_seen", depth: 4, first: true), runs = key("runs", depth: 4)
-        static let fingerprint = key("fingerprint")
-        static let close2 = indent[2] + [UInt8(ascii: "}")], close3 = indent[3] + [UInt8(ascii: "}")], close4 = indent[4] + [UInt8(ascii: "}")]
-        static let colon = Array(": ".utf8), null = Array("null".utf8), `true` = Array("true".utf8), `false` = Array("false".utf8)
-        static let emptyArray = Array("[]".utf8), emptyObject = Array("{}".utf8)
+        static let rule: StaticString = "{\n      \"rule\": "
+        static let title: StaticString = ",\n      \"title\": "
+        static let severity: StaticString = ",\n      \"severity\": "
+        static let statutory: StaticString = ",\n      \"statutory\": "
+        static let ref: StaticString = ",\n      \"ref\": "
+        static let priority: StaticString = ",\n      \"priority\": "
+        static let message: StaticString = ",\n      \"message\": "
+        static let owners: StaticString = ",\n      \"owners\": "
+        static let escalateTo: StaticString = ",\n      \"escalate_to\": "
+        static let escalation: StaticString = ",\n      \"escalation\": "
+        static let level: StaticString = "{\n        \"level\": "
+        static let name: StaticString = ",\n        \"name\": "
+        static let recipients: StaticString = ",\n        \"recipients\": "
+        static let source: StaticString = ",\n      \"source\": {\n        \"file\": "
+        static let line: StaticString = ",\n        \"line\": "
+        static let column: StaticString = ",\n        \"column\": "
+        static let values: StaticString = ",\n      \"values\": "
+        static let evaluationError: StaticString = ",\n      \"evaluation_error\": "
+        static let waived: StaticString = ",\n      \"waived\": "
+        static let reason: StaticString = "{\n        \"reason\": "
+        static let approvedBy: StaticString = ",\n        \"approved_by\": "
+        static let expires: StaticString = ",\n        \"expires\": "
+        static let waiverSource: StaticString = ",\n        \"source\": {\n          \"file\": "
+        static let waiverLine: StaticString = ",\n          \"line\": "
+        static let history: StaticString = ",\n      \"history\": "
+        static let firstSeen: StaticString = "{\n        \"first_seen\": "
+        static let runs: StaticString = ",\n        \"runs\": "
+        static let fingerprint: StaticString = ",\n      \"fingerprint\": "
+        static let close2: StaticString = "\n    }"
+        static let close3: StaticString = "\n      }"
+        static let close4: StaticString = "\n        }"
+        static let colon: StaticString = ": "
+        static let null: StaticString = "null"
+        static let `true`: StaticString = "true"
+        static let `false`: StaticString = "false"
+        static let emptyArray: StaticString = "[]"
+        static let emptyObject: StaticString = "{}"
+    }
+}
+
+extension Array where Element == UInt8 {
+    static func += (out: inout [UInt8], piece: StaticString) {
+        piece.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 }

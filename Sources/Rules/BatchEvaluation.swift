@@ -59,7 +59,7 @@ extension Engine {
                     // Kept as the row's bytes: messages are written when a report asks for them.
                     let row = flagged[i] ?? batch.flagged(i)
                     flagged[i] = row
-                    findings.append(Engine.finding(rule, level: level, row, context))
+                    findings.append(Engine.finding(rule, level: level, row, context, placing: &placement))
                 } else {
                     activation.values = record(i).values
                     findings.append(Engine.finding(rule, outcome!, record(i), activation, schema))

@@ -31,8 +31,15 @@ public struct Engine {
     public private(set) var snapshots: [RecordSnapshot] = []
     let keepSnapshots: Bool
 
+    /// Places the findings of batch rows on the ladder as they are found (batches run only
+    /// without history, so nothing later changes their level); nil to leave it to `escalated`.
+    var placement: LadderPlacement?
+
+    /// `directory`: the owner directory, when findings of batch rows should be placed on the
+    /// rule set's escalation ladder as they are made (see `CheckResult.escalated`).
     public init(ruleSet: RuleSet, collection: String, asOf: Day, only: Set<String>? = nil, countOnly: Bool = false,
-                history: RecordHistory? = nil, keepSnapshots: Bool = false) {
+                history: RecordHistory? = nil, keepSnapshots: Bool = false, directory: OwnerDirectory? = nil) {
+        placement = directory.map { LadderPlacement(ruleSet.ladder, directory: $0, asOf: asOf) }
         self.ruleSet = ruleSet
         self.schema = ruleSet.collections[collection] ?? .actions
         self.asOf = asOf
@@ -190,7 +197,8 @@ public struct Engine {
     }
 
     /// A finding of a batch row, whose message and values are worked out when a report asks.
-    static func finding(_ rule: Rule, level: Severity, _ row: FlaggedRow, _ context: RowContext) -> Finding {
+    static func finding(_ rule: Rule, level: Severity, _ row: FlaggedRow, _ context: RowContext,
+                        placing placement: inout LadderPlacement?) -> Finding {
         let key = context.keySlot.map { row.value(slot: $0) } ?? .null
         let (ref, fingerprint) = identity(rule, key, row.line, context.schema) { row.record().values }
         func date(_ slot: Int?) -> Day? {
@@ -199,10 +207,13 @@ public struct Engine {
         }
         var section: String?
         if let slot = context.sectionSlot, case .string(let s) = row.value(slot: slot) { section = s }
+        let due = date(context.dueSlot)
+        let escalation = placement?.level(rule: rule.id, severity: level, statutory: rule.statutory, ref: ref, runs: 1, due: due,
+                                          escalateTo: rule.escalateTo, owners: { context.ownerSlot.map { owners(row.value(slot: $0)) } ?? [] })
         return Finding(rule: rule.id, title: rule.title, severity: level, statutory: rule.statutory, ref: ref,
                        said: .row(row, rule, context), escalateTo: rule.escalateTo, source: SourceLocation(file: row.file, line: row.line),
                        priority: level.rankWeight + (rule.statutory ? 50_000 : 0), fingerprint: fingerprint, evaluationError: false,
-                       due: date(context.dueSlot), dueOriginal: date(context.dueOriginalSlot), section: section)
+                       due: due, dueOriginal: date(context.dueOriginalSlot), section: section, escalation: escalation)
     }
 
     /// The ref a record is known by, and the finding's fingerprint. Without a key, identity falls

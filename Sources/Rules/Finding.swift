@@ -211,10 +211,7 @@ public struct CheckResult: Sendable {
             var file: Int
             var line: Int
         }
-        func ranks(_ names: some Sequence<String>) -> [String: Int] {
-            Dictionary(uniqueKeysWithValues: Set(names).sorted().enumerated().map { ($1, $0) })
-        }
-        let ruleRank = ranks(findings.lazy.map(\.rule)), fileRank = ranks(findings.lazy.map(\.source.file))
+        let rules = Ranks(), files = Ranks()
         var arena: [UInt8] = []
         var keys: [Key] = []
         keys.reserveCapacity(findings.count)
@@ -222,11 +219,16 @@ public struct CheckResult: Sendable {
             let start = arena.count
             arena.append(contentsOf: f.ref.utf8)
             keys.append(Key(severity: f.severity.rank, priority: f.priority, ref: start..<arena.count,
-                            rule: ruleRank[f.rule]!, file: fileRank[f.source.file]!, line: f.source.line))
+                            rule: rules.index(f.rule), file: files.index(f.source.file), line: f.source.line))
+        }
+        let ruleRank = rules.ranks(), fileRank = files.ranks()
+        for i in keys.indices {
+            keys[i].rule = ruleRank[keys[i].rule]
+            keys[i].file = fileRank[keys[i].file]
         }
         let order = arena.withUnsafeBufferPointer { bytes in
             keys.withUnsafeBufferPointer { k in
-                findings.indices.sorted { i, j in
+                parallelSorted(findings.count) { i, j in
                     let a = k[i], b = k[j]
                     if a.severity != b.severity { return a.severity > b.severity }
                     if a.priority != b.priority { return a.priority > b.priority }
@@ -239,6 +241,33 @@ public struct CheckResult: Sendable {
             }
         }
         return order.map { findings[$0] }
+    }
+
+    /// `0..<count` ordered by `less`: chunks sorted on every core, then merged.
+    private static func parallelSorted(_ count: Int, by less: (Int, Int) -> Bool) -> [Int] {
+        let chunk = max(1 << 16, (count + 3) / 4)
+        var runs = Array(stride(from: 0, to: count, by: chunk)).concurrentMap(minimumChunk: 1) { start in
+            Array(start..<min(count, start + chunk)).sorted(by: less)
+        }
+        while runs.count > 1 {
+            var merged: [[Int]] = []
+            for pair in stride(from: 0, to: runs.count, by: 2) {
+                guard pair + 1 < runs.count else { merged.append(runs[pair]); continue }
+                let a = runs[pair], b = runs[pair + 1]
+                var out: [Int] = []
+                out.reserveCapacity(a.count + b.count)
+                var i = 0, j = 0
+                // Stable: on a tie the earlier run's element comes first.
+                while i < a.count, j < b.count {
+                    if less(b[j], a[i]) { out.append(b[j]); j += 1 } else { out.append(a[i]); i += 1 }
+                }
+                out += a[i...]
+                out += b[j...]
+                merged.append(out)
+            }
+            runs = merged
+        }
+        return runs.first ?? []
     }
 
     /// One result from the results of a plan's parts (same rules, same run), in priority order.
@@ -256,6 +285,28 @@ public struct CheckResult: Sendable {
         }
         merged.findings = prioritised(merged.findings)
         return merged
+    }
+}
+
+/// Names (rule ids, file paths) as small numbers, ranked in their sorted order once all are seen.
+/// Consecutive findings mostly share a name, so the last one is checked first.
+private final class Ranks {
+    private var index: [String: Int] = [:]
+    private var names: [String] = []
+    private var last: (name: String, index: Int)?
+
+    func index(_ name: String) -> Int {
+        if let last, last.name == name { return last.index }
+        let i = index[name] ?? { index[name] = names.count; names.append(name); return names.count - 1 }()
+        last = (name, i)
+        return i
+    }
+
+    /// Rank by index, in the names' sorted order.
+    func ranks() -> [Int] {
+        var rank = [Int](repeating: 0, count: names.count)
+        for (r, i) in names.indices.sorted(by: { names[$0] < names[$1] }).enumerated() { rank[i] = r }
+        return rank
     }
 }
 

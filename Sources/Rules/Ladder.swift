@@ -52,42 +52,45 @@ public struct EscalationLevel: Sendable {
 extension CheckResult {
     /// Places every finding on the ladder (or at the first step of its `escalate-to` when the
     /// rule set has no ladder). Recipients are the level's `who`; without one, the owners for the
-    /// first level and, above it, the people their owner-directory entries escalate to.
+    /// first level and, above it, the people their owner-directory entries escalate to. Findings
+    /// already placed (the engine places those of batch rows as it finds them) keep their level.
     public func escalated(_ ladder: Ladder?, directory: OwnerDirectory = OwnerDirectory()) -> CheckResult {
+        guard findings.contains(where: { $0.escalation == nil }) else { return self }
         var out = self
-        // Climbs depend only on the variables their conditions read (often severity and runs), so
-        // each chunk works a step out once per combination of those, not once per finding.
-        let read = Set(ladder?.climbs.flatMap(\.condition.references) ?? [])
         let asOf = asOf
         out.findings = findings.concurrentMapChunks { chunk in
-            var steps: [ClimbKey: Int] = [:]
+            var placement = LadderPlacement(ladder, directory: directory, asOf: asOf)
             return chunk.map { f in
-                guard !f.escalateTo.isEmpty else { return f }
-                var step = 0
-                if let ladder {
-                    let runs = Int64(f.history?.runs ?? 1)
-                    let overdue = Int64(f.due.map { max(0, asOf.number - $0.number) } ?? 0)
-                    // The step also depends on the rule's `escalate-to`, hence the rule in every key.
-                    let key = ClimbKey(rule: f.rule, severity: read.contains("severity") ? f.severity : nil,
-                                       statutory: read.contains("statutory") ? f.statutory : nil,
-                                       ref: read.contains("ref") ? f.ref : nil, runs: read.contains("runs") ? runs : nil,
-                                       overdue: read.contains("days_overdue") ? overdue : nil)
-                    if let known = steps[key] {
-                        step = known
-                    } else {
-                        let values: [Value] = [.string(f.severity.rawValue), .bool(f.statutory), .string(f.rule),
-                                               .string(f.ref), .int(runs), .int(overdue)]
-                        step = ladder.step(for: f, Activation(values: values, today: asOf))
-                        steps[key] = step
-                    }
-                }
-                return f.with(escalation: Self.level(f, step: step, ladder, directory))
+                guard f.escalation == nil,
+                      let level = placement.level(rule: f.rule, severity: f.severity, statutory: f.statutory, ref: f.ref,
+                                                  runs: f.history?.runs ?? 1, due: f.due, escalateTo: f.escalateTo, owners: { f.owners })
+                else { return f }
+                return f.with(escalation: level)
             }
         }
         return out
     }
+}
 
-    /// What a climb step can depend on: the rule, and the variables the climb conditions read.
+/// Works out where findings stand on a ladder. Climbs depend only on the variables their
+/// conditions read (often severity and runs), so each step is worked out once per combination
+/// of those and remembered.
+struct LadderPlacement {
+    let ladder: Ladder?
+    let directory: OwnerDirectory
+    let asOf: Day
+    private let read: Set<String>
+    private var steps: [ClimbKey: Int] = [:]
+
+    init(_ ladder: Ladder?, directory: OwnerDirectory, asOf: Day) {
+        self.ladder = ladder
+        self.directory = directory
+        self.asOf = asOf
+        read = Set(ladder?.climbs.flatMap(\.condition.references) ?? [])
+    }
+
+    /// What a climb step can depend on: the rule (for its `escalate-to`), and the variables the
+    /// climb conditions read.
     private struct ClimbKey: Hashable {
         var rule: String
         var severity: Severity?
@@ -97,13 +100,31 @@ extension CheckResult {
         var overdue: Int64?
     }
 
-    private static func level(_ f: Finding, step: Int, _ ladder: Ladder?, _ directory: OwnerDirectory) -> EscalationLevel {
-        let id = f.escalateTo[min(step, f.escalateTo.count - 1)]
+    /// The level of a finding with these properties; nil when its rule names no `escalate-to`.
+    mutating func level(rule: String, severity: Severity, statutory: Bool, ref: String, runs: Int, due: Day?,
+                        escalateTo: [String], owners: () -> [String]) -> EscalationLevel? {
+        guard !escalateTo.isEmpty else { return nil }
+        var step = 0
+        if let ladder {
+            let runs = Int64(runs)
+            let overdue = Int64(due.map { max(0, asOf.number - $0.number) } ?? 0)
+            let key = ClimbKey(rule: rule, severity: read.contains("severity") ? severity : nil,
+                               statutory: read.contains("statutory") ? statutory : nil, ref: read.contains("ref") ? ref : nil,
+                               runs: read.contains("runs") ? runs : nil, overdue: read.contains("days_overdue") ? overdue : nil)
+            if let known = steps[key] {
+                step = known
+            } else {
+                let values: [Value] = [.string(severity.rawValue), .bool(statutory), .string(rule), .string(ref), .int(runs), .int(overdue)]
+                step = ladder.step(escalateTo, Activation(values: values, today: asOf))
+                steps[key] = step
+            }
+        }
+        let id = escalateTo[min(step, escalateTo.count - 1)]
         let level = ladder?.level(named: id)
         var recipients = level?.who ?? []
         if recipients.isEmpty {
             let height = ladder?.levels.firstIndex { $0.id == id } ?? (id == "owner" ? 0 : 1)
-            for owner in f.owners {
+            for owner in owners() {
                 var name = directory.canonical(owner) ?? owner
                 for _ in 0..<height { name = directory.entry(named: name)?.escalatesTo ?? name }
                 if height == 0 || name != (directory.canonical(owner) ?? owner), !recipients.contains(name) { recipients.append(name) }
@@ -117,14 +138,14 @@ extension Ladder {
     /// The variables of `environment`, in slot order.
     static let variables = ["severity", "statutory", "rule", "ref", "runs", "days_overdue"]
 
-    /// How many steps up its `escalate-to` list a finding climbs (the climb conditions read `activation`).
-    func step(for f: Finding, _ activation: Activation) -> Int {
+    /// How many steps up an `escalate-to` list a finding climbs (the climb conditions read `activation`).
+    func step(_ escalateTo: [String], _ activation: Activation) -> Int {
         var step = 0
         for climb in climbs {
             guard case .bool(true)? = try? climb.condition.evaluate(activation) else { continue }
             if let steps = climb.steps { step = max(step, steps) }
-            if let to = climb.to, let i = f.escalateTo.firstIndex(of: to) { step = max(step, i) }
-            if let to = climb.to, f.escalateTo.firstIndex(of: to) == nil { step = f.escalateTo.count - 1 }
+            if let to = climb.to, let i = escalateTo.firstIndex(of: to) { step = max(step, i) }
+            if let to = climb.to, escalateTo.firstIndex(of: to) == nil { step = escalateTo.count - 1 }
         }
         return step
     }

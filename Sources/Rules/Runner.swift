@@ -11,8 +11,9 @@ public enum Runner {
                              keepSnapshots: Bool = false,
                              workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                              streamFrom: Int = 4 << 20) throws -> (CheckResult, Plan, [RecordSnapshot]) {
+        let directory = loader.reader.owners
         let make: @Sendable () -> Engine = { Engine(ruleSet: ruleSet, collection: collection, asOf: asOf, only: only, countOnly: countOnly,
-                            history: history, keepSnapshots: keepSnapshots) }
+                                                    history: history, keepSnapshots: keepSnapshots, directory: directory) }
         var engine = make()
         if !engine.needsAllRecords, let (plan, parts) = try loader.parts(path: path, format: format, count: max(1, workers), minimumBytes: streamFrom) {
             do {

@@ -47,12 +47,14 @@ import Testing
         let loader = PlanLoader(schema: ruleSet.collections["cases"]!)
         let (result, plan, _) = try Runner.check(path: path, format: nil, loader: loader, ruleSet: ruleSet, collection: "cases",
                                                  asOf: asOf, countOnly: countOnly, workers: 3, streamFrom: streamFrom)
-        return (result, plan)
+        // Batch rows are placed on the ladder as they are found; the others here.
+        return (result.escalated(ruleSet.ladder, directory: loader.reader.owners), plan)
     }
 
     static func describe(_ f: Finding) -> String {
         "\(f.rule)|\(f.severity)|\(f.ref)|\(f.source)|\(f.priority)|\(f.message)|\(f.owners)|\(f.fingerprint)|"
             + f.values.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
+            + "|\(f.escalation.map { "\($0.id) \($0.name) \($0.recipients)" } ?? "unplaced")"
     }
 
     /// The same findings in the same order; a difference is reported at its first finding.
