@@ -89,6 +89,27 @@ public final class RowBatch: VectorInput {
     /// The row as a record, exactly as the row-by-row importer reads it.
     public func record(at row: Int) -> Record { reader.record(cells(row), line: lines[row]) }
 
+    /// How to read these fields of a row straight from their cells; nil when one of them is not
+    /// a field whose value is its cell's text or date.
+    public func readPlan(_ slots: [Int]) -> ReadPlan? {
+        var cells: [ReadPlan.Cell] = []
+        for slot in slots {
+            guard let kind = reader.vectorColumns[slot] else { return nil }
+            let column = reader.slotColumns[slot]
+            if column >= 0 { cells.append(.init(slot: slot, column: column, kind: kind)) }
+        }
+        return ReadPlan(cells: cells.sorted { $0.column < $1.column })
+    }
+
+    /// One field of a row: from its cell where that is the record's value, else from the record.
+    public func value(_ row: Int, slot: Int) -> Value {
+        guard let kind = reader.vectorColumns[slot] else { return record(at: row).values[slot] }
+        let column = reader.slotColumns[slot]
+        guard column >= 0 else { return .null }
+        let (start, end) = range(row: row, column: column)
+        return FlaggedRow.value(UnsafeBufferPointer(start: bytes + start, count: end - start), kind)
+    }
+
     /// The row, kept for the findings it has (the batch itself is reused for the next rows).
     public func flagged(_ row: Int) -> FlaggedRow {
         let start = Int(rowStarts[row]), end = Int(fieldEnds[row * columnCount + columnCount - 1])
@@ -192,6 +213,16 @@ final class RowReader: Sendable {
     }
 }
 
+/// Which cells hold some fields of a plain table's rows, in column order (see `RowBatch.readPlan`).
+public struct ReadPlan: Sendable {
+    struct Cell: Sendable {
+        var slot: Int
+        var column: Int
+        var kind: VectorColumn
+    }
+    let cells: [Cell]
+}
+
 /// A batch row kept for the findings it has: only its bytes, read again when a report asks.
 public final class FlaggedRow: Sendable {
     let bytes: [UInt8]
@@ -225,32 +256,37 @@ public final class FlaggedRow: Sendable {
         return c == column ? Self.value(bytes[start...], kind) : .null
     }
 
-    /// The record's values of these fields (the others null), each read from its cell alone;
-    /// nil when one of them is not a field whose value is its cell's text or date.
-    public func values(only slots: [Int]) -> [Value]? {
-        withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: reader.columnCount + 1) { cells in
-            var count = 0, start = 0
-            for (i, b) in bytes.enumerated() where b == reader.delimiter && count < reader.columnCount {
-                cells[count] = start..<i
-                count += 1
-                start = i + 1
+    /// The record's values of a plan's fields (the others null), read in one pass over the row
+    /// that stops after the last cell it needs.
+    public func values(_ plan: ReadPlan) -> [Value] {
+        var values = [Value](repeating: .null, count: reader.slotColumns.count)
+        bytes.withUnsafeBufferPointer { row in
+            guard let base = row.baseAddress else { return }
+            var column = 0, start = 0
+            for cell in plan.cells {
+                // Move to the cell's column, one delimiter at a time.
+                while column < cell.column {
+                    guard let found = memchr(base + start, Int32(reader.delimiter), row.count - start) else { return }
+                    start = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+                    column += 1
+                }
+                let end = memchr(base + start, Int32(reader.delimiter), row.count - start)
+                    .map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? row.count
+                values[cell.slot] = Self.value(bytes[start..<end], cell.kind)
             }
-            cells[count] = start..<bytes.count
-            count += 1
-            var values = [Value](repeating: .null, count: reader.slotColumns.count)
-            for slot in slots {
-                guard let kind = reader.vectorColumns[slot] else { return nil }
-                let column = reader.slotColumns[slot]
-                if column >= 0, column < count { values[slot] = Self.value(bytes[cells[column]], kind) }
-            }
-            return values
         }
+        return values
     }
 
     private static func value(_ cell: ArraySlice<UInt8>, _ kind: VectorColumn) -> Value {
+        cell.withUnsafeBufferPointer { value($0, kind) }
+    }
+
+    /// A cell's value as a field of `kind` reads it: empty is null, and so is text that is not a date.
+    static func value(_ cell: UnsafeBufferPointer<UInt8>, _ kind: VectorColumn) -> Value {
         guard !cell.isEmpty else { return .null }
         switch kind {
-        case .date: return cell.withUnsafeBufferPointer { Day(isoBytes: $0) }.map(Value.date) ?? .null
+        case .date: return Day(isoBytes: cell).map(Value.date) ?? .null
         case .text: return .string(String(decoding: cell, as: UTF8.self))
         }
     }

@@ -7,13 +7,14 @@ public enum JSONReport {
 
     public static func render(_ result: CheckResult, toolVersion: String) -> String {
         var bytes: [UInt8] = []
-        write(result, toolVersion: toolVersion) { bytes += $0 }
+        // Only the chunk function can fail, and appending to an array does not.
+        try? write(result, toolVersion: toolVersion) { bytes += $0 }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Writes the report in chunks of about a megabyte, finding by finding, so that a run with
     /// millions of findings never holds the whole document in memory.
-    public static func write(_ result: CheckResult, toolVersion: String, _ chunk: ([UInt8]) throws -> Void) rethrows {
+    public static func write(_ result: CheckResult, toolVersion: String, _ chunk: ([UInt8]) throws -> Void) throws {
         let bySeverity: [(String, JSON)] = Severity.allCases.reversed().filter { $0 != .off }.map { ($0.rawValue, .int(result.count($0))) }
         let summary: JSON = .object([
             ("records", .int(result.records)),
@@ -50,24 +51,18 @@ public enum JSONReport {
         } else {
             out.append(UInt8(ascii: "["))
             try chunk(out)
-            // Findings are rendered on every core, a window at a time so memory stays bounded,
-            // and written in order.
-            let window = 1 << 16
-            for start in stride(from: 0, to: result.findings.count, by: window) {
-                let slice = Array(result.findings[start..<min(result.findings.count, start + window)])
-                for rendered in slice.concurrentMapChunks(minimumChunk: 2048, { findings -> [[UInt8]] in
-                    var bytes: [UInt8] = []
-                    bytes.reserveCapacity(findings.count * 1024)
-                    for i in findings.indices {      // indices of `slice`
-                        if start + i > 0 { bytes.append(UInt8(ascii: ",")) }
-                        bytes += Array("\n    ".utf8)
-                        FindingJSON.write(findings[i], into: &bytes)
-                    }
-                    return [bytes]
-                }) {
-                    try chunk(rendered)
+            // Findings are rendered on every core, a block at a time, and written in order.
+            let findings = result.findings, block = 256
+            try InOrder.run((findings.count + block - 1) / block, make: { b -> [UInt8] in
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(block * 1024)
+                for i in (b * block)..<min(findings.count, (b + 1) * block) {
+                    if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                    bytes += Array("\n    ".utf8)
+                    FindingJSON.write(findings[i], into: &bytes)
                 }
-            }
+                return bytes
+            }, deliver: chunk)
             out = Array("\n  ]".utf8)
         }
         out += Array("\n}\n".utf8)

@@ -21,13 +21,19 @@ extension Engine {
     /// Counts, levels and findings are the same as checking each row's record with `check(_:)`.
     public mutating func check(batch: RowBatch) {
         let n = batch.count
-        guard !needsAllRecords, !usesHistory, !keepSnapshots, let env = ruleSet.environment(for: schema.name) else {
+        guard !needsAllRecords, !usesHistory, let env = ruleSet.environment(for: schema.name) else {
             for i in 0..<n { check(batch.record(at: i)) }
             return
         }
+        if keepSnapshots {
+            for i in 0..<n {
+                let key = Engine.key(schema, line: batch.line(at: i)) { batch.value(i, slot: $0) }
+                keepSnapshot(Engine.snapshot(schema, key: key) { batch.value(i, slot: $0) })
+            }
+        }
         let programs = batchPrograms ?? BatchPrograms(rules, env, batch, globals: activation.globals, today: asOf)
         batchPrograms = programs
-        let context = rowContext ?? RowContext(schema: schema, rules: rules, globals: activation.globals, today: asOf)
+        let context = rowContext ?? RowContext(schema: schema, rules: rules, batch: batch, globals: activation.globals, today: asOf)
         rowContext = context
         records += n
         var materialized = [Record?](repeating: nil, count: n)

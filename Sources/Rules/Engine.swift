@@ -75,14 +75,9 @@ public struct Engine {
     private mutating func evaluate(_ record: Record) {
         activation.values = record.values
         if usesHistory || keepSnapshots {
-            let key = schema.slot(of: schema.key).map { Template.display(record.values[$0]) } ?? "line \(record.source.line)"
+            let key = Engine.key(schema, line: record.source.line) { record.values[$0] }
             if usesHistory { activation.globals[2] = history?.facts(forKey: key) ?? noHistory }
-            if keepSnapshots {
-                let status = schema.slot(of: "status").flatMap { record.values[$0].isNull ? nil : Template.display(record.values[$0]) }
-                var due: Day?
-                if let slot = schema.slot(of: "due"), case .date(let d) = record.values[slot] { due = d }
-                snapshots.append(RecordSnapshot(key: key, status: status, due: due))
-            }
+            if keepSnapshots { snapshots.append(Engine.snapshot(schema, key: key) { record.values[$0] }) }
         }
         for i in rules.indices {
             stats[i].examined += 1
@@ -104,6 +99,21 @@ public struct Engine {
         if case .failed = outcome { stats[i].errors += 1 }
         return true
     }
+
+    /// The key a record is known by in the history.
+    static func key(_ schema: CollectionSchema, line: Int, _ value: (Int) -> Value) -> String {
+        schema.slot(of: schema.key).map { Template.display(value($0)) } ?? "line \(line)"
+    }
+
+    /// What the history keeps of a record: its key, status and due date.
+    static func snapshot(_ schema: CollectionSchema, key: String, _ value: (Int) -> Value) -> RecordSnapshot {
+        let status = schema.slot(of: "status").flatMap { value($0).isNull ? nil : Template.display(value($0)) }
+        var due: Day?
+        if let slot = schema.slot(of: "due"), case .date(let d) = value(slot) { due = d }
+        return RecordSnapshot(key: key, status: status, due: due)
+    }
+
+    mutating func keepSnapshot(_ snapshot: RecordSnapshot) { snapshots.append(snapshot) }
 
     /// Each record as a map of field name → value, for `records`.
     static func recordMaps(_ records: [Record], _ schema: CollectionSchema) -> Value {
@@ -222,7 +232,7 @@ public struct Engine {
                                  _ values: () -> [Value]) -> (ref: String, fingerprint: String) {
         let ref = key.isNull ? "line \(line)" : Template.display(key)
         let identity = key.isNull ? values().map(Template.display).joined(separator: "\u{1E}") : ref
-        return (ref, Fingerprint.of([rule.id, schema.name, identity]))
+        return (ref, Fingerprint.of(rule.id, schema.name, identity))
     }
 
     /// The owners in an owner field's value (a list of names or one name).

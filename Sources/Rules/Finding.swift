@@ -126,10 +126,11 @@ final class RowContext: Sendable {
     /// The globals rule messages see (parameters; no `records` or `history`: batches run without them).
     let globals: [Value]
     let today: Day
-    /// Per rule id: the slots its condition and message read.
-    private let reads: [String: [Int]]
+    /// Per rule: how to read the cells its condition and message read (nil: read the whole
+    /// record), and the fields its condition reads, for a finding's values.
+    private let plans: [ObjectIdentifier: (read: ReadPlan?, values: [(name: String, slot: Int)])]
 
-    init(schema: CollectionSchema, rules: [Rule], globals: [Value], today: Day) {
+    init(schema: CollectionSchema, rules: [Rule], batch: RowBatch, globals: [Value], today: Day) {
         self.schema = schema
         ownerSlot = schema.ownerField.flatMap(schema.slot(of:))
         keySlot = schema.slot(of: schema.key)
@@ -138,20 +139,22 @@ final class RowContext: Sendable {
         sectionSlot = schema.slot(of: "section")
         self.globals = globals
         self.today = today
-        var reads: [String: [Int]] = [:]
+        var plans: [ObjectIdentifier: (read: ReadPlan?, values: [(name: String, slot: Int)])] = [:]
         for rule in rules {
             let names = rule.condition.references + rule.message.references + [ownerSlot.map { schema.fields[$0].name }].compactMap { $0 }
-            reads[rule.id] = Array(Set(names.compactMap(schema.slot(of:)))).sorted()
+            plans[ObjectIdentifier(rule)] = (batch.readPlan(Array(Set(names.compactMap(schema.slot(of:))))),
+                                             rule.condition.references.compactMap { name in schema.slot(of: name).map { (name, $0) } })
         }
-        self.reads = reads
+        self.plans = plans
     }
 
     /// The details of `rule` on `row`: from the cells the rule reads, or else from the whole record.
     func details(_ rule: Rule, _ row: FlaggedRow) -> Finding.Details {
-        let values = reads[rule.id].flatMap(row.values(only:)) ?? row.record().values
+        let plan = plans[ObjectIdentifier(rule)]!
+        let values = plan.read.map(row.values) ?? row.record().values
         let activation = Activation(values: values, globals: globals, today: today)
         return Finding.Details(message: rule.message.render(activation), owners: ownerSlot.map { Engine.owners(values[$0]) } ?? [],
-                               values: Engine.readValues(rule, values, schema))
+                               values: plan.values.map { (name: $0.name, value: values[$0.slot]) })
     }
 }
 
@@ -321,11 +324,37 @@ public enum Fingerprint {
         return hex(hash)
     }
 
+    /// `of([a, b, c])` without building the array (made for every finding of large tables).
+    public static func of(_ a: String, _ b: String, _ c: String) -> String {
+        var hash = offset
+        for byte in a.utf8 { mix(byte, into: &hash) }
+        mix(0x1F, into: &hash)
+        for byte in b.utf8 { mix(byte, into: &hash) }
+        mix(0x1F, into: &hash)
+        for byte in c.utf8 { mix(byte, into: &hash) }
+        return hex(hash)
+    }
+
     /// The same hash over raw bytes (file contents).
     public static func of(bytes: some Sequence<UInt8>) -> String {
         var hash = offset
         for byte in bytes { mix(byte, into: &hash) }
         return hex(hash)
+    }
+
+    /// The same hash over bytes given a piece at a time (files of any size, read in chunks).
+    public struct Stream {
+        private var hash = Fingerprint.offset
+
+        public init() {}
+
+        public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+            var h = hash
+            for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            hash = h
+        }
+
+        public var value: String { Fingerprint.hex(hash) }
     }
 
     private static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -335,7 +364,12 @@ public enum Fingerprint {
     }
 
     private static func hex(_ hash: UInt64) -> String {
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        String(unsafeUninitializedCapacity: 16) { out in
+            for i in 0..<16 {
+                let nibble = UInt8((hash >> (60 - 4 * UInt64(i))) & 0xF)
+                out[i] = nibble < 10 ? 48 + nibble : 87 + nibble     // 0-9, a-f
+            }
+            return 16
+        }
     }
 }

@@ -79,14 +79,16 @@ struct LadderPlacement {
     let ladder: Ladder?
     let directory: OwnerDirectory
     let asOf: Day
-    private let read: Set<String>
+    /// Which variables the climb conditions read, in `Ladder.variables` order.
+    private let reads: [Bool]
     private var steps: [ClimbKey: Int] = [:]
 
     init(_ ladder: Ladder?, directory: OwnerDirectory, asOf: Day) {
         self.ladder = ladder
         self.directory = directory
         self.asOf = asOf
-        read = Set(ladder?.climbs.flatMap(\.condition.references) ?? [])
+        let read = Set(ladder?.climbs.flatMap(\.condition.references) ?? [])
+        reads = Ladder.variables.map(read.contains)
     }
 
     /// What a climb step can depend on: the rule (for its `escalate-to`), and the variables the
@@ -108,9 +110,8 @@ struct LadderPlacement {
         if let ladder {
             let runs = Int64(runs)
             let overdue = Int64(due.map { max(0, asOf.number - $0.number) } ?? 0)
-            let key = ClimbKey(rule: rule, severity: read.contains("severity") ? severity : nil,
-                               statutory: read.contains("statutory") ? statutory : nil, ref: read.contains("ref") ? ref : nil,
-                               runs: read.contains("runs") ? runs : nil, overdue: read.contains("days_overdue") ? overdue : nil)
+            let key = ClimbKey(rule: rule, severity: reads[0] ? severity : nil, statutory: reads[1] ? statutory : nil,
+                               ref: reads[3] ? ref : nil, runs: reads[4] ? runs : nil, overdue: reads[5] ? overdue : nil)
             if let known = steps[key] {
                 step = known
             } else {

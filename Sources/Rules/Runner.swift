@@ -11,7 +11,8 @@ public enum Runner {
                              keepSnapshots: Bool = false,
                              workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                              streamFrom: Int = 4 << 20) throws -> (CheckResult, Plan, [RecordSnapshot]) {
-        let directory = loader.reader.owners
+        // With history, where findings climb depends on earlier runs: `escalated` places them after.
+        let directory = history == nil && !keepSnapshots ? loader.reader.owners : nil
         let make: @Sendable () -> Engine = { Engine(ruleSet: ruleSet, collection: collection, asOf: asOf, only: only, countOnly: countOnly,
                                                     history: history, keepSnapshots: keepSnapshots, directory: directory) }
         var engine = make()

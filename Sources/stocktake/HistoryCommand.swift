@@ -23,8 +23,18 @@ struct HistoryOptions: ParsableArguments {
     }
 
     /// The files' contents, hashed as fingerprints are: identifies a run's inputs.
+    /// One hash over the files' bytes in turn (a file that cannot be read adds nothing), read a
+    /// chunk at a time: casework files run to hundreds of megabytes.
     static func hash(files: [String]) throws -> String {
-        Fingerprint.of(bytes: files.lazy.compactMap { FileManager.default.contents(atPath: $0) }.joined())
+        var stream = Fingerprint.Stream()
+        for file in files {
+            guard let handle = FileHandle(forReadingAtPath: file) else { continue }
+            defer { try? handle.close() }
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                chunk.withUnsafeBytes { stream.add($0) }
+            }
+        }
+        return stream.value
     }
 }
 

@@ -85,6 +85,26 @@ import Testing
         #expect(counted.stats.map(\.flagged) == whole.stats.map(\.flagged))
     }
 
+    /// With history on, batches also keep each record's snapshot (key, status, due) for it.
+    @Test func batchesKeepTheSnapshotsOfARecordByRecordRead() throws {
+        let dir = try temporaryDirectory()
+        let path = try Self.casework(count: 3000, in: dir)
+        let ruleSet = try RuleSetLoader.load(paths: [Self.rules])
+        func run(_ streamFrom: Int) throws -> (CheckResult, [String]) {
+            let loader = PlanLoader(schema: ruleSet.collections["cases"]!)
+            let (result, _, snapshots) = try Runner.check(path: path, format: nil, loader: loader, ruleSet: ruleSet, collection: "cases",
+                                                          asOf: Self.asOf, countOnly: false, keepSnapshots: true, workers: 3,
+                                                          streamFrom: streamFrom)
+            return (result.escalated(ruleSet.ladder, directory: loader.reader.owners),
+                    snapshots.map { "\($0.key)|\($0.status ?? "-")|\($0.due.map(\.description) ?? "-")" })
+        }
+        let (whole, wholeSnapshots) = try run(.max)
+        let (streamed, streamedSnapshots) = try run(0)
+        #expect(wholeSnapshots.count == 3001)
+        #expect(streamedSnapshots == wholeSnapshots)
+        Self.expectSame(streamed.findings, whole.findings)
+    }
+
     @Test func plainRowsGoInBatchesAndEveryStatutoryRuleRunsThere() throws {
         let dir = try temporaryDirectory()
         let path = try Self.casework(count: 3000, in: dir)

@@ -1,0 +1,48 @@
+import Dispatch
+import Foundation
+
+/// Makes numbered pieces on every core and hands each to `deliver` in number order, on the
+/// thread that made it, while it is still in that core's cache: a report of a gigabyte is
+/// written a few hundred kilobytes at a time, never held whole. `deliver` is never called for
+/// two pieces at once.
+enum InOrder {
+    static func run<T>(_ count: Int, make: (Int) -> T, deliver: (T) throws -> Void) throws {
+        try withoutActuallyEscaping(make) { make in
+            try withoutActuallyEscaping(deliver) { deliver in
+                let turns = Turns(make: make, deliver: deliver)
+                // Pieces are handed out in increasing order, so each waits only for pieces
+                // held by workers that are running.
+                DispatchQueue.concurrentPerform(iterations: count) { turns.take($0) }
+                if let failure = turns.failure { throw failure }
+            }
+        }
+    }
+
+    private final class Turns<T>: @unchecked Sendable {
+        // `next` and `failure` are guarded by `condition`; `make` runs unlocked, `deliver` in turn.
+        private let condition = NSCondition()
+        private var next = 0
+        private(set) var failure: (any Error)?
+        private let make: (Int) -> T
+        private let deliver: (T) throws -> Void
+
+        init(make: @escaping (Int) -> T, deliver: @escaping (T) throws -> Void) {
+            self.make = make
+            self.deliver = deliver
+        }
+
+        func take(_ i: Int) {
+            let piece = condition.withLock { failure } == nil ? make(i) : nil
+            condition.lock()
+            while next != i { condition.wait() }
+            condition.unlock()
+            if let piece, condition.withLock({ failure }) == nil {
+                do { try deliver(piece) } catch { condition.withLock { failure = error } }
+            }
+            condition.lock()
+            next += 1
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+}
