@@ -24,6 +24,15 @@ class LaneExpr {
     func compute(_ input: any VectorInput) {}
 }
 
+/// An operator of two operands.
+class BinaryNode: LaneExpr {
+    let l: LaneExpr, r: LaneExpr
+    init(_ l: LaneExpr, _ r: LaneExpr, capacity: Int) {
+        (self.l, self.r) = (l, r)
+        super.init(capacity: capacity)
+    }
+}
+
 protocol TextExpr: AnyObject {
     func evaluate(_ input: any VectorInput) -> TextLane
 }
@@ -74,12 +83,11 @@ final class NullTest: LaneExpr {
 }
 
 /// `==` and `!=` on ints, dates or bools (CEL: null equals only null).
-final class Equality: LaneExpr {
-    let l: LaneExpr, r: LaneExpr
+final class Equality: BinaryNode {
     let negate: Bool
     init(_ l: LaneExpr, _ r: LaneExpr, negate: Bool, capacity: Int) {
-        (self.l, self.r, self.negate) = (l, r, negate)
-        super.init(capacity: capacity)
+        self.negate = negate
+        super.init(l, r, capacity: capacity)
     }
     override func compute(_ input: any VectorInput) {
         let a = l.evaluate(input), b = r.evaluate(input)
@@ -95,12 +103,11 @@ final class Equality: LaneExpr {
 }
 
 /// `<`, `<=`, `>`, `>=` on ints or dates; a null operand is left to the record evaluator.
-final class Comparison: LaneExpr {
+final class Comparison: BinaryNode {
     let op: BinaryOp
-    let l: LaneExpr, r: LaneExpr
     init(_ op: BinaryOp, _ l: LaneExpr, _ r: LaneExpr, capacity: Int) {
-        (self.op, self.l, self.r) = (op, l, r)
-        super.init(capacity: capacity)
+        self.op = op
+        super.init(l, r, capacity: capacity)
     }
     override func compute(_ input: any VectorInput) {
         let a = l.evaluate(input), b = r.evaluate(input)
@@ -117,12 +124,11 @@ final class Comparison: LaneExpr {
 }
 
 /// `+` and `-` on ints; overflow is an error, so it is deferred.
-final class Arithmetic: LaneExpr {
-    let l: LaneExpr, r: LaneExpr
+final class Arithmetic: BinaryNode {
     let subtract: Bool
     init(_ l: LaneExpr, _ r: LaneExpr, subtract: Bool, capacity: Int) {
-        (self.l, self.r, self.subtract) = (l, r, subtract)
-        super.init(capacity: capacity)
+        self.subtract = subtract
+        super.init(l, r, capacity: capacity)
     }
     override func compute(_ input: any VectorInput) {
         let a = l.evaluate(input), b = r.evaluate(input)
@@ -140,12 +146,11 @@ final class Arithmetic: LaneExpr {
 /// `&&` and `||` with CEL's rule that a decisive side wins over anything on the other. In
 /// Kleene's three-valued logic, with false < undecided < true, `&&` is the minimum and `||`
 /// the maximum: exactly that rule, without branches.
-final class Logic: LaneExpr {
-    let l: LaneExpr, r: LaneExpr
+final class Logic: BinaryNode {
     let isAnd: Bool
     init(_ l: LaneExpr, _ r: LaneExpr, isAnd: Bool, capacity: Int) {
-        (self.l, self.r, self.isAnd) = (l, r, isAnd)
-        super.init(capacity: capacity)
+        self.isAnd = isAnd
+        super.init(l, r, capacity: capacity)
     }
     override func compute(_ input: any VectorInput) {
         let a = l.evaluate(input), b = r.evaluate(input)

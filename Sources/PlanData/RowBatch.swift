@@ -133,9 +133,7 @@ public final class RowBatch: VectorInput {
 
     public func dates(slot: Int) -> Lane {
         let lane = dateLanes[slot]!
-        guard filledAt[slot] != generation else { return lane }
-        filledAt[slot] = generation
-        let column = reader.slotColumns[slot]
+        guard let column = columnToFill(slot) else { return lane }
         for r in 0..<count {
             guard column >= 0 else { lane.states[r] = Lane.null; continue }
             let (start, end) = range(row: r, column: column)
@@ -152,9 +150,7 @@ public final class RowBatch: VectorInput {
     public func text(slot: Int) -> TextLane {
         let lane = textLanes[slot]!
         lane.base = UnsafePointer(bytes)
-        guard filledAt[slot] != generation else { return lane }
-        filledAt[slot] = generation
-        let column = reader.slotColumns[slot]
+        guard let column = columnToFill(slot) else { return lane }
         for r in 0..<count {
             guard column >= 0 else { lane.states[r] = Lane.null; continue }
             let (start, end) = range(row: r, column: column)
@@ -163,6 +159,14 @@ public final class RowBatch: VectorInput {
             lane.states[r] = end > start ? Lane.valid : Lane.null
         }
         return lane
+    }
+
+    /// The file column of a field (-1: none) when its lane is still to be filled for these rows;
+    /// nil when it already is (lanes are filled once per batch, however many rules read them).
+    private func columnToFill(_ slot: Int) -> Int? {
+        guard filledAt[slot] != generation else { return nil }
+        filledAt[slot] = generation
+        return reader.slotColumns[slot]
     }
 }
 
