@@ -22,6 +22,7 @@ import Testing
         let data = out.fileHandleForReading.readDataToEndOfFile()
         gen.waitUntilExit()
         var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        try #require(gen.terminationStatus == 0 && lines.count > count, "gen_cases.py (in ../shared/bench) did not run")
         if awkward {
             let header = lines[0]
             func cells(_ i: Int) -> [String] { lines[i].split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
