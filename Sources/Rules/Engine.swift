@@ -210,7 +210,9 @@ public struct Engine {
     static func finding(_ rule: Rule, level: Severity, _ row: FlaggedRow, _ context: RowContext,
                         placing placement: inout LadderPlacement?) -> Finding {
         let key = context.keySlot.map { row.value(slot: $0) } ?? .null
-        let (ref, fingerprint) = identity(rule, key, row.line, context.schema) { row.record().values }
+        // With a key, the fingerprint follows from the ref (see `Finding.fingerprint`).
+        let (ref, fingerprint) = key.isNull ? identity(rule, key, row.line, context.schema) { row.record().values }
+                                            : (Template.display(key), nil)
         func date(_ slot: Int?) -> Day? {
             guard let slot, case .date(let d) = row.value(slot: slot) else { return nil }
             return d

@@ -14,7 +14,14 @@ public final class Finding: Sendable {
     /// Higher is more urgent; orders findings within a severity.
     public let priority: Int
     /// Rule id + record identity (not line numbers), so a problem keeps its identity across runs.
-    public let fingerprint: String
+    public var fingerprint: String {
+        if let storedFingerprint { return storedFingerprint }
+        guard case .row(_, _, let context) = said else { return "" }
+        return Fingerprint.of(rule, context.schema.name, ref)
+    }
+    /// Nil for findings of batch rows with a key: their fingerprint is that of their ref, worked
+    /// out when asked (most runs that make millions of findings never ask).
+    private let storedFingerprint: String?
     /// True when the rule could not be evaluated for this record (a type error in the data).
     public let evaluationError: Bool
     /// The waiver covering this finding, if any: it is reported but does not count.
@@ -77,7 +84,7 @@ public final class Finding: Sendable {
     }
 
     init(rule: String, title: String, severity: Severity, statutory: Bool, ref: String, said: Said, escalateTo: [String],
-         source: SourceLocation, priority: Int, fingerprint: String, evaluationError: Bool, waiver: Waiver? = nil,
+         source: SourceLocation, priority: Int, fingerprint: String?, evaluationError: Bool, waiver: Waiver? = nil,
          history: FindingHistory? = nil, due: Day? = nil, dueOriginal: Day? = nil, section: String? = nil,
          escalation: EscalationLevel? = nil) {
         self.rule = rule
@@ -89,7 +96,7 @@ public final class Finding: Sendable {
         self.escalateTo = escalateTo
         self.source = source
         self.priority = priority
-        self.fingerprint = fingerprint
+        storedFingerprint = fingerprint
         self.evaluationError = evaluationError
         notes = waiver == nil && history == nil ? nil : Notes(waiver: waiver, history: history)
         self.due = due
@@ -105,7 +112,7 @@ public final class Finding: Sendable {
     /// The same finding with what later stages add: a waiver, history, an escalation level.
     private func copy(waiver: Waiver? = nil, history: FindingHistory? = nil, escalation: EscalationLevel? = nil) -> Finding {
         Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, said: said, escalateTo: escalateTo,
-                source: source, priority: priority, fingerprint: fingerprint, evaluationError: evaluationError,
+                source: source, priority: priority, fingerprint: storedFingerprint, evaluationError: evaluationError,
                 waiver: waiver ?? self.waiver, history: history ?? self.history, due: due, dueOriginal: dueOriginal,
                 section: section, escalation: escalation ?? self.escalation)
     }
