@@ -58,7 +58,9 @@ extension PlanLoader {
         try Self.checkUTF8(Array(head[..<csv.index]), path)
         let plan = try finished(table, path)
         let file = handle.fileDescriptor
-        let cuts = try Self.cuts(file, from: csv.index, to: size, count: count, delimiter: delimiter)
+        // Parts start at a record: a table whose key column is not known is read whole.
+        guard let keyColumn = table.refColumn else { return nil }
+        let cuts = try Self.cuts(file, from: csv.index, to: size, count: count, delimiter: delimiter, keyColumn: keyColumn)
         let ranges = zip(cuts, cuts.dropFirst()).map { $0..<$1 }
         // First line numbers: count the lines of every part but the last, all at once.
         let counts = WorkerResults<Result<Int, any Error>>(count: max(0, ranges.count - 1))
@@ -80,23 +82,39 @@ extension PlanLoader {
         return (plan, parts)
     }
 
-    /// Cut points at line ends, each moved to a row that starts a record (a non-empty first cell),
-    /// so no record is split from its continuation rows.
-    private static func cuts(_ file: Int32, from start: Int, to end: Int, count: Int, delimiter: UInt8) throws -> [Int] {
+    /// Cut points at line ends, each moved to a row whose key cell (column `keyColumn`) is filled
+    /// and does not start with "[": such a row is never a continuation of the row above, so no
+    /// record is split from its continuation rows.
+    private static func cuts(_ file: Int32, from start: Int, to end: Int, count: Int, delimiter: UInt8,
+                             keyColumn: Int) throws -> [Int] {
         var cuts = [start]
-        let window = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
+        let size = 1 << 16
+        let window = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
         defer { window.deallocate() }
+        /// Whether the line starting at `i` of the window has a filled key cell within the window.
+        func startsRecord(_ i: Int, _ got: Int) -> Bool {
+            var column = 0, j = i
+            while column < keyColumn, j < got, window[j] != UInt8(ascii: "\n") {
+                if window[j] == delimiter { column += 1 }
+                j += 1
+            }
+            guard column == keyColumn, j < got else { return false }
+            let first = window[j]
+            return first != delimiter && first != UInt8(ascii: "\n") && first != UInt8(ascii: "\r") && first != UInt8(ascii: "[")
+        }
         for k in 1..<max(1, count) {
             var at = start + (end - start) * k / count
             var found: Int?
             while found == nil, at < end {
-                let got = pread(file, window, min(1 << 16, end - at), off_t(at))
+                let got = pread(file, window, min(size, end - at), off_t(at))
                 guard got > 1 else { break }
-                for i in 0..<(got - 1) where window[i] == UInt8(ascii: "\n") && window[i + 1] != delimiter && window[i + 1] != UInt8(ascii: "\n") {
+                for i in 0..<(got - 1) where window[i] == UInt8(ascii: "\n") && startsRecord(i + 1, got) {
                     found = at + i + 1
                     break
                 }
-                at += got - 1
+                // The next window starts at the last line end seen, so no line is judged cut short.
+                let lastLineEnd = (0..<got).last { window[$0] == UInt8(ascii: "\n") } ?? (got - 1)
+                at += max(1, lastLineEnd)
             }
             if let found, found > cuts.last!, found < end { cuts.append(found) }
         }

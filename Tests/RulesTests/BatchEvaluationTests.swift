@@ -106,6 +106,27 @@ import Testing
         Self.expectSame(streamed.findings, whole.findings)
     }
 
+    /// Parts are cut only before a row whose key cell is filled: with the key in another column
+    /// than the first, a continuation row (first cell filled, key empty) is never cut from its record.
+    @Test func partsNeverStartAtAContinuationRow() throws {
+        let dir = try temporaryDirectory()
+        let source = try String(contentsOfFile: try Self.casework(count: 2400, in: dir, awkward: false), encoding: .utf8)
+        var rows: [String] = []
+        for (n, line) in source.split(separator: "\n").enumerated() {
+            var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            cells.swapAt(0, 1)                        // team, case_id, …
+            rows.append(cells.joined(separator: ","))
+            if n > 0, n % 2 == 0 { rows.append("continued" + String(repeating: ",", count: cells.count - 1)) }
+        }
+        let path = try write(rows.joined(separator: "\n") + "\n", "keyed.csv", in: dir)
+        let (whole, wholePlan) = try Self.check(path, streamFrom: .max)
+        let (streamed, streamedPlan) = try Self.check(path, streamFrom: 0)
+        #expect(wholePlan.tally.continuationRows == 1200)
+        #expect(streamedPlan.tally.continuationRows == 1200)
+        #expect(streamedPlan.tally.skipped.isEmpty)
+        Self.expectSame(streamed.findings, whole.findings)
+    }
+
     @Test func plainRowsGoInBatchesAndEveryStatutoryRuleRunsThere() throws {
         let dir = try temporaryDirectory()
         let path = try Self.casework(count: 3000, in: dir)
