@@ -91,7 +91,7 @@ public final class VectorCompiler {
         }
     }
 
-    private func boolLane(_ expr: Expr) -> (LaneExpr)? {
+    private func boolLane(_ expr: Expr) -> LaneExpr? {
         guard let o = operand(expr), let (l, type) = lane(o), type == .bool || type == .null else { return nil }
         return l
     }

@@ -18,10 +18,8 @@ public final class Lane {
 
     public init(capacity: Int) {
         self.capacity = capacity
-        values = .allocate(capacity: capacity)
-        values.initialize(repeating: 0, count: capacity)
-        states = .allocate(capacity: capacity)
-        states.initialize(repeating: Lane.null, count: capacity)
+        values = filled(0, capacity)
+        states = filled(Lane.null, capacity)
     }
 
     deinit {
@@ -36,6 +34,13 @@ public final class Lane {
     }
 }
 
+/// `count` copies of `value` in memory of their own (the lane's owner deallocates it).
+private func filled<T>(_ value: T, _ count: Int) -> UnsafeMutablePointer<T> {
+    let memory = UnsafeMutablePointer<T>.allocate(capacity: count)
+    memory.initialize(repeating: value, count: count)
+    return memory
+}
+
 /// One text per row, as a byte range of the batch's buffer, with its state.
 public final class TextLane {
     public let capacity: Int
@@ -47,12 +52,9 @@ public final class TextLane {
 
     public init(capacity: Int) {
         self.capacity = capacity
-        starts = .allocate(capacity: capacity)
-        starts.initialize(repeating: 0, count: capacity)
-        lengths = .allocate(capacity: capacity)
-        lengths.initialize(repeating: 0, count: capacity)
-        states = .allocate(capacity: capacity)
-        states.initialize(repeating: Lane.null, count: capacity)
+        starts = filled(0, capacity)
+        lengths = filled(0, capacity)
+        states = filled(Lane.null, capacity)
     }
 
     deinit {

@@ -321,62 +321,49 @@ private final class Ranks {
 }
 
 public enum Fingerprint {
-    /// FNV-1a, 64-bit: stable across runs, platforms and Swift versions (unlike `Hasher`).
+    /// FNV-1a, 64-bit: stable across runs, platforms and Swift versions (unlike `Hasher`). Parts
+    /// are separated by 0x1F.
     public static func of(_ parts: [String]) -> String {
-        var hash = offset
+        var stream = Stream()
         for (i, part) in parts.enumerated() {
-            if i > 0 { mix(0x1F, into: &hash) }
-            for byte in part.utf8 { mix(byte, into: &hash) }
+            if i > 0 { stream.add(CollectionOfOne(0x1F)) }
+            stream.add(part.utf8)
         }
-        return hex(hash)
+        return stream.value
     }
 
     /// `of([a, b, c])` without building the array (made for every finding of large tables).
     public static func of(_ a: String, _ b: String, _ c: String) -> String {
-        var hash = offset
-        for byte in a.utf8 { mix(byte, into: &hash) }
-        mix(0x1F, into: &hash)
-        for byte in b.utf8 { mix(byte, into: &hash) }
-        mix(0x1F, into: &hash)
-        for byte in c.utf8 { mix(byte, into: &hash) }
-        return hex(hash)
+        var stream = Stream()
+        stream.add(a.utf8)
+        stream.add(CollectionOfOne(0x1F))
+        stream.add(b.utf8)
+        stream.add(CollectionOfOne(0x1F))
+        stream.add(c.utf8)
+        return stream.value
     }
 
-    /// The same hash over raw bytes (file contents).
-    public static func of(bytes: some Sequence<UInt8>) -> String {
-        var hash = offset
-        for byte in bytes { mix(byte, into: &hash) }
-        return hex(hash)
-    }
-
-    /// The same hash over bytes given a piece at a time (files of any size, read in chunks).
+    /// The hash over bytes given a piece at a time (files of any size are read in chunks).
     public struct Stream {
-        private var hash = Fingerprint.offset
+        private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
 
         public init() {}
 
-        public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        public mutating func add(_ bytes: some Sequence<UInt8>) {
             var h = hash
             for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
             hash = h
         }
 
-        public var value: String { Fingerprint.hex(hash) }
-    }
-
-    private static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
-
-    private static func mix(_ byte: UInt8, into hash: inout UInt64) {
-        hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-    }
-
-    private static func hex(_ hash: UInt64) -> String {
-        String(unsafeUninitializedCapacity: 16) { out in
-            for i in 0..<16 {
-                let nibble = UInt8((hash >> (60 - 4 * UInt64(i))) & 0xF)
-                out[i] = nibble < 10 ? 48 + nibble : 87 + nibble     // 0-9, a-f
+        /// 16 hex digits.
+        public var value: String {
+            String(unsafeUninitializedCapacity: 16) { out in
+                for i in 0..<16 {
+                    let nibble = UInt8((hash >> (60 - 4 * UInt64(i))) & 0xF)
+                    out[i] = nibble < 10 ? 48 + nibble : 87 + nibble     // 0-9, a-f
+                }
+                return 16
             }
-            return 16
         }
     }
 }
