@@ -251,39 +251,53 @@ public final class FlaggedRow: Sendable {
         guard let kind = reader.vectorColumns[slot] else { return record().values[slot] }
         let column = reader.slotColumns[slot]
         guard column >= 0 else { return .null }
-        var c = 0, start = 0
-        for (i, b) in bytes.enumerated() where b == reader.delimiter {
-            if c == column { return Self.value(bytes[start..<i], kind) }
-            c += 1
-            start = i + 1
+        return bytes.withUnsafeBufferPointer { row in
+            var cells = Cells(row, delimiter: reader.delimiter)
+            return cells.cell(column).map { Self.value($0, kind) } ?? .null
         }
-        return c == column ? Self.value(bytes[start...], kind) : .null
     }
 
     /// The record's values of a plan's fields (the others null), read in one pass over the row
     /// that stops after the last cell it needs.
     public func values(_ plan: ReadPlan) -> [Value] {
-        var values = [Value](repeating: .null, count: reader.slotColumns.count)
+        let count = reader.slotColumns.count
+        // Not `repeating:`, which for an enum this size cost more than reading the cells.
+        var values = [Value](unsafeUninitializedCapacity: count) { slots, initialized in
+            for i in 0..<count { (slots.baseAddress! + i).initialize(to: .null) }
+            initialized = count
+        }
         bytes.withUnsafeBufferPointer { row in
-            guard let base = row.baseAddress else { return }
-            var column = 0, start = 0
+            var cells = Cells(row, delimiter: reader.delimiter)
             for cell in plan.cells {
-                // Move to the cell's column, one delimiter at a time.
-                while column < cell.column {
-                    guard let found = memchr(base + start, Int32(reader.delimiter), row.count - start) else { return }
-                    start = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
-                    column += 1
-                }
-                let end = memchr(base + start, Int32(reader.delimiter), row.count - start)
-                    .map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? row.count
-                values[cell.slot] = Self.value(bytes[start..<end], cell.kind)
+                guard let text = cells.cell(cell.column) else { return }
+                values[cell.slot] = Self.value(text, cell.kind)
             }
         }
         return values
     }
 
-    private static func value(_ cell: ArraySlice<UInt8>, _ kind: VectorColumn) -> Value {
-        cell.withUnsafeBufferPointer { value($0, kind) }
+    /// The cells of a row, found left to right with memchr; asked for in increasing column order.
+    private struct Cells {
+        let row: UnsafeBufferPointer<UInt8>
+        let delimiter: Int32
+        var column = 0, start = 0
+
+        init(_ row: UnsafeBufferPointer<UInt8>, delimiter: UInt8) {
+            self.row = row
+            self.delimiter = Int32(delimiter)
+        }
+
+        /// The cell at `target` (not before the last one asked for), nil past the row's end.
+        mutating func cell(_ target: Int) -> UnsafeBufferPointer<UInt8>? {
+            guard let base = row.baseAddress else { return nil }
+            while column < target {
+                guard let found = memchr(base + start, delimiter, row.count - start) else { return nil }
+                start = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+                column += 1
+            }
+            let end = memchr(base + start, delimiter, row.count - start).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? row.count
+            return UnsafeBufferPointer(rebasing: row[start..<end])
+        }
     }
 
     /// A cell's value as a field of `kind` reads it: empty is null, and so is text that is not a date.

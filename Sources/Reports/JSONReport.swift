@@ -1,3 +1,4 @@
+import Expressions
 import PlanData
 import Rules
 
@@ -37,36 +38,37 @@ public enum JSONReport {
             ("summary", summary),
         ]
         // Laid out exactly as JSON.serialized(pretty:) lays out the whole document.
-        var out: [UInt8] = Array("{".utf8)
+        var out = ByteBuffer(capacity: 4096)
+        out.append(UInt8(ascii: "{"))
         for (key, value) in head {
-            out += Array("\n  ".utf8)
-            JSON.quote(key, into: &out)
-            out += Array(": ".utf8)
+            out.append("\n  ")
+            out.appendQuoted(key)
+            out.append(": ")
             value.write(into: &out, indent: 1)
             out.append(UInt8(ascii: ","))
         }
-        out += Array("\n  \"findings\": ".utf8)
+        out.append("\n  \"findings\": ")
         if result.findings.isEmpty {
-            out += Array("[]".utf8)
+            out.append("[]")
         } else {
             out.append(UInt8(ascii: "["))
-            try chunk(out)
+            try chunk(out.bytes)
             // Findings are rendered on every core, a block at a time, and written in order.
             let findings = result.findings, block = 256
             try InOrder.run((findings.count + block - 1) / block, make: { b -> [UInt8] in
-                var bytes: [UInt8] = []
-                bytes.reserveCapacity(block * 1024)
+                var bytes = ByteBuffer(capacity: block * 1024)
                 for i in (b * block)..<min(findings.count, (b + 1) * block) {
                     if i > 0 { bytes.append(UInt8(ascii: ",")) }
-                    bytes += Array("\n    ".utf8)
+                    bytes.append("\n    ")
                     FindingJSON.write(findings[i], into: &bytes)
                 }
-                return bytes
+                return bytes.bytes
             }, deliver: chunk)
-            out = Array("\n  ]".utf8)
+            out = ByteBuffer(capacity: 16)
+            out.append("\n  ]")
         }
-        out += Array("\n}\n".utf8)
-        try chunk(out)
+        out.append("\n}\n")
+        try chunk(out.bytes)
     }
 
     /// `{rule id: findings}` for every rule run, in rule order (0 when it did not fire).
@@ -86,76 +88,86 @@ public enum JSONReport {
 /// than the rest of the run). The keys and their order are those of docs/json-output.md; each
 /// key is written with its comma and indentation, worked out once.
 enum FindingJSON {
-    static func write(_ f: Finding, into out: inout [UInt8]) {
+    static func write(_ f: Finding, into out: inout ByteBuffer) {
         let said = f.details      // once: for rows of large tables it is worked out here
-        out += K.rule; JSON.quote(f.rule, into: &out)
-        out += K.title; JSON.quote(f.title, into: &out)
-        out += K.severity; JSON.quote(f.severity.rawValue, into: &out)
-        out += K.statutory; out += f.statutory ? K.true : K.false
-        out += K.ref; JSON.quote(f.ref, into: &out)
-        out += K.priority; out.append(contentsOf: String(f.priority).utf8)
-        out += K.message; JSON.quote(said.message, into: &out)
-        out += K.owners; strings(said.owners, depth: 3, into: &out)
-        out += K.escalateTo; strings(f.escalateTo, depth: 3, into: &out)
-        out += K.escalation
+        out.append(K.rule); out.appendQuoted(f.rule)
+        out.append(K.title); out.appendQuoted(f.title)
+        out.append(K.severity); out.appendQuoted(f.severity.rawValue)
+        out.append(K.statutory); out.append(f.statutory ? K.true : K.false)
+        out.append(K.ref); out.appendQuoted(f.ref)
+        out.append(K.priority); out.append(decimal: f.priority)
+        out.append(K.message); out.appendQuoted(said.message)
+        out.append(K.owners); strings(said.owners, depth: 3, into: &out)
+        out.append(K.escalateTo); strings(f.escalateTo, depth: 3, into: &out)
+        out.append(K.escalation)
         if let e = f.escalation {
-            out += K.level; JSON.quote(e.id, into: &out)
-            out += K.name; JSON.quote(e.name, into: &out)
-            out += K.recipients; strings(e.recipients, depth: 4, into: &out)
-            out += K.close3
+            out.append(K.level); out.appendQuoted(e.id)
+            out.append(K.name); out.appendQuoted(e.name)
+            out.append(K.recipients); strings(e.recipients, depth: 4, into: &out)
+            out.append(K.close3)
         } else {
-            out += K.null
+            out.append(K.null)
         }
-        out += K.source; JSON.quote(f.source.file, into: &out)
-        out += K.line; out.append(contentsOf: String(f.source.line).utf8)
-        if let c = f.source.column { out += K.column; out.append(contentsOf: String(c).utf8) }
-        out += K.close3
-        out += K.values
+        out.append(K.source); out.appendQuoted(f.source.file)
+        out.append(K.line); out.append(decimal: f.source.line)
+        if let c = f.source.column { out.append(K.column); out.append(decimal: c) }
+        out.append(K.close3)
+        out.append(K.values)
         if said.values.isEmpty {
-            out += K.emptyObject
+            out.append(K.emptyObject)
         } else {
             for (i, v) in said.values.enumerated() {
                 out.append(i == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
-                out += K.indent(4)
-                JSON.quote(v.name, into: &out)
-                out += K.colon
-                JSON(v.value).write(into: &out, indent: 4)
+                out.append(K.indent(4))
+                out.appendQuoted(v.name)
+                out.append(K.colon)
+                value(v.value, into: &out)
             }
-            out += K.close3
+            out.append(K.close3)
         }
-        out += K.evaluationError; out += f.evaluationError ? K.true : K.false
-        out += K.waived
+        out.append(K.evaluationError); out.append(f.evaluationError ? K.true : K.false)
+        out.append(K.waived)
         if let w = f.waiver {
-            out += K.reason; JSON.quote(w.reason, into: &out)
-            out += K.approvedBy; JSON.quote(w.approvedBy, into: &out)
-            out += K.expires; JSON.quote(w.expires.description, into: &out)
-            out += K.waiverSource; JSON.quote(w.file, into: &out)
-            out += K.waiverLine; out.append(contentsOf: String(w.line).utf8)
-            out += K.close4
-            out += K.close3
+            out.append(K.reason); out.appendQuoted(w.reason)
+            out.append(K.approvedBy); out.appendQuoted(w.approvedBy)
+            out.append(K.expires); out.appendQuoted(w.expires.description)
+            out.append(K.waiverSource); out.appendQuoted(w.file)
+            out.append(K.waiverLine); out.append(decimal: w.line)
+            out.append(K.close4)
+            out.append(K.close3)
         } else {
-            out += K.null
+            out.append(K.null)
         }
-        out += K.history
+        out.append(K.history)
         if let h = f.history {
-            out += K.firstSeen; JSON.quote(h.firstSeen.description, into: &out)
-            out += K.runs; out.append(contentsOf: String(h.runs).utf8)
-            out += K.close3
+            out.append(K.firstSeen); out.appendQuoted(h.firstSeen.description)
+            out.append(K.runs); out.append(decimal: h.runs)
+            out.append(K.close3)
         } else {
-            out += K.null
+            out.append(K.null)
         }
-        out += K.fingerprint; JSON.quote(f.fingerprint, into: &out)
-        out += K.close2
+        out.append(K.fingerprint); out.appendQuoted(f.fingerprint)
+        out.append(K.close2)
     }
 
-    private static func strings(_ items: [String], depth: Int, into out: inout [UInt8]) {
-        guard !items.isEmpty else { out += K.emptyArray; return }
+    /// A value at depth 4: the common kinds directly, the rest through the `JSON` tree.
+    private static func value(_ v: Value, into out: inout ByteBuffer) {
+        switch v {
+        case .null: out.append(K.null)
+        case .string(let s): out.appendQuoted(s)
+        case .date(let d): out.appendQuoted(d.description)
+        default: JSON(v).write(into: &out, indent: 4)
+        }
+    }
+
+    private static func strings(_ items: [String], depth: Int, into out: inout ByteBuffer) {
+        guard !items.isEmpty else { out.append(K.emptyArray); return }
         for (i, item) in items.enumerated() {
             out.append(i == 0 ? UInt8(ascii: "[") : UInt8(ascii: ","))
-            out += K.indent(depth + 1)
-            JSON.quote(item, into: &out)
+            out.append(K.indent(depth + 1))
+            out.appendQuoted(item)
         }
-        out += K.indent(depth)
+        out.append(K.indent(depth))
         out.append(UInt8(ascii: "]"))
     }
 
@@ -208,11 +220,5 @@ enum FindingJSON {
         static let `false`: StaticString = "false"
         static let emptyArray: StaticString = "[]"
         static let emptyObject: StaticString = "{}"
-    }
-}
-
-extension Array where Element == UInt8 {
-    static func += (out: inout [UInt8], piece: StaticString) {
-        piece.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 }

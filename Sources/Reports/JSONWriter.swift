@@ -28,78 +28,47 @@ public indirect enum JSON: Sendable {
     }
 
     public func serialized(pretty: Bool = true) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(4096)
+        var out = ByteBuffer(capacity: 4096)
         write(into: &out, indent: pretty ? 0 : nil)
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
-    // Writes bytes, not String pieces: reports with thousands of findings are dominated by this.
     /// Appends the JSON text; `indent` is the nesting depth for pretty output, nil for one line.
-    public func write(into out: inout [UInt8], indent: Int?) {
+    func write(into out: inout ByteBuffer, indent: Int?) {
         switch self {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
-        case .number(let d): out.append(contentsOf: (d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)").utf8)
-        case .string(let s): JSON.quote(s, into: &out)
+        case .null: out.append("null")
+        case .bool(let b): out.append(b ? "true" : "false")
+        case .int(let i): out.append(decimal: i)
+        case .number(let d): out.append(d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)")
+        case .string(let s): out.appendQuoted(s)
         case .array(let items):
-            if items.isEmpty { out += [0x5B, 0x5D]; return }
-            out.append(0x5B)
+            if items.isEmpty { out.append("[]"); return }
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out.append(0x2C) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(&out, indent.map { $0 + 1 })
                 item.write(into: &out, indent: indent.map { $0 + 1 })
             }
             newline(&out, indent)
-            out.append(0x5D)
+            out.append(UInt8(ascii: "]"))
         case .object(let pairs):
-            if pairs.isEmpty { out += [0x7B, 0x7D]; return }
-            out.append(0x7B)
+            if pairs.isEmpty { out.append("{}"); return }
+            out.append(UInt8(ascii: "{"))
             for (i, (key, value)) in pairs.enumerated() {
-                if i > 0 { out.append(0x2C) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(&out, indent.map { $0 + 1 })
-                JSON.quote(key, into: &out)
-                out.append(0x3A)
-                if indent != nil { out.append(0x20) }
+                out.appendQuoted(key)
+                out.append(indent == nil ? ":" : ": ")
                 value.write(into: &out, indent: indent.map { $0 + 1 })
             }
             newline(&out, indent)
-            out.append(0x7D)
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private func newline(_ out: inout [UInt8], _ indent: Int?) {
+    private func newline(_ out: inout ByteBuffer, _ indent: Int?) {
         guard let indent else { return }
-        out.append(0x0A)
-        out.append(contentsOf: repeatElement(0x20, count: 2 * indent))
-    }
-
-    public static func quote(_ s: String, into out: inout [UInt8]) {
-        out.append(0x22)
-        var s = s
-        s.withUTF8 { bytes in
-            // Most strings (ids, dates, names, messages) have nothing to escape: copy them whole.
-            guard bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
-                out.append(contentsOf: bytes)
-                return
-            }
-            for b in bytes {
-                switch b {
-                case 0x22: out.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-                case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-                case 0x09: out.append(contentsOf: [0x5C, 0x74])
-                case 0..<0x20:
-                    let hex = Array(String(b, radix: 16).utf8)
-                    out.append(contentsOf: "\\u00".utf8)
-                    if hex.count == 1 { out.append(0x30) }
-                    out.append(contentsOf: hex)
-                default: out.append(b)
-                }
-            }
-        }
-        out.append(0x22)
+        out.append(UInt8(ascii: "\n"))
+        for _ in 0..<indent { out.append("  ") }
     }
 }

@@ -1,4 +1,5 @@
 import Expressions
+import Foundation
 import PlanData
 
 /// One rule firing on one record. A class: runs over national data keep millions of findings,
@@ -216,6 +217,8 @@ public struct CheckResult: Sendable {
         struct Key {
             var severity: Int
             var priority: Int
+            /// `naturalKey` of the ref, or `UInt64.max` when it has none.
+            var natural: UInt64
             var ref: Range<Int>
             var rule: Int
             var file: Int
@@ -228,7 +231,8 @@ public struct CheckResult: Sendable {
         for f in findings {
             let start = arena.count
             arena.append(contentsOf: f.ref.utf8)
-            keys.append(Key(severity: f.severity.rank, priority: f.priority, ref: start..<arena.count,
+            let natural = arena.withUnsafeBufferPointer { naturalKey(UnsafeBufferPointer(rebasing: $0[start...])) }
+            keys.append(Key(severity: f.severity.rank, priority: f.priority, natural: natural ?? .max, ref: start..<arena.count,
                             rule: rules.index(f.rule), file: files.index(f.source.file), line: f.source.line))
         }
         let ruleRank = rules.ranks(), fileRank = files.ranks()
@@ -242,8 +246,10 @@ public struct CheckResult: Sendable {
                     let a = k[i], b = k[j]
                     if a.severity != b.severity { return a.severity > b.severity }
                     if a.priority != b.priority { return a.priority > b.priority }
+                    // Keys order as the refs do wherever both have one (see `naturalKey`).
+                    if a.natural != b.natural, a.natural != .max, b.natural != .max { return a.natural < b.natural }
                     let x = UnsafeBufferPointer(rebasing: bytes[a.ref]), y = UnsafeBufferPointer(rebasing: bytes[b.ref])
-                    if !x.elementsEqual(y) { return naturalLess(x, y) }
+                    if x.count != y.count || memcmp(x.baseAddress!, y.baseAddress!, x.count) != 0 { return naturalLess(x, y) }
                     if a.rule != b.rule { return a.rule < b.rule }
                     if a.file != b.file { return a.file < b.file }
                     return a.line < b.line

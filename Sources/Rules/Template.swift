@@ -54,6 +54,7 @@ public struct Template: Sendable {
 
     public func render(_ activation: Activation) -> String {
         var out = ""
+        out.reserveCapacity(source.utf8.count + 16)
         for part in parts {
             switch part {
             case .text(let t): out += t

@@ -31,10 +31,10 @@ import Testing
     }
 
     static func bytes(_ f: Finding) -> (fast: String, tree: String) {
-        var fast: [UInt8] = [], tree: [UInt8] = []
+        var fast = ByteBuffer(capacity: 0), tree = ByteBuffer(capacity: 0)
         FindingJSON.write(f, into: &fast)
         Self.tree(f).write(into: &tree, indent: 2)
-        return (String(decoding: fast, as: UTF8.self), String(decoding: tree, as: UTF8.self))
+        return (String(decoding: fast.bytes, as: UTF8.self), String(decoding: tree.bytes, as: UTF8.self))
     }
 
     @Test func everyPartIsLaidOutAsTheTreeLaysItOut() {
@@ -61,6 +61,43 @@ import Testing
         for f in [full, empty, bare] {
             let (fast, tree) = Self.bytes(f)
             #expect(fast == tree)
+        }
+    }
+
+    /// `ByteBuffer` finds what to escape eight bytes at a time: each special byte, at every
+    /// offset of strings of every length up to 40, must come out as the byte-by-byte rules say.
+    @Test func quotingEscapesAtEveryOffset() {
+        func reference(_ bytes: [UInt8]) -> String {
+            var out = "\""
+            for b in bytes {
+                switch b {
+                case 0x22: out += "\\\""
+                case 0x5C: out += "\\\\"
+                case 0x0A: out += "\\n"
+                case 0x0D: out += "\\r"
+                case 0x09: out += "\\t"
+                case 0..<0x20: out += "\\u00" + (b < 0x10 ? "0" : "") + String(b, radix: 16)
+                default: out += String(decoding: [b], as: UTF8.self)
+                }
+            }
+            return out + "\""
+        }
+        for special: UInt8 in [0x00, 0x01, 0x09, 0x0A, 0x0D, 0x1F, 0x22, 0x5C] {
+            for length in 1...40 {
+                for offset in 0..<length {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[offset] = special
+                    var out = ByteBuffer(capacity: 0)
+                    bytes.withUnsafeBufferPointer { out.appendQuoted($0) }
+                    #expect(String(decoding: out.bytes, as: UTF8.self) == reference(bytes), "\(special) at \(offset) of \(length)")
+                }
+            }
+        }
+        // Bytes just outside the special ranges, and UTF-8, pass through untouched.
+        for text in ["abcdefgh !#[]^~", "é—ü 20 weeks", String(repeating: "\u{7F}\u{20}\u{21}\u{5B}\u{5D}", count: 5)] {
+            var out = ByteBuffer(capacity: 0)
+            out.appendQuoted(text)
+            #expect(String(decoding: out.bytes, as: UTF8.self) == "\"" + text + "\"")
         }
     }
 }

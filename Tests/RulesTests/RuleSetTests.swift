@@ -204,4 +204,25 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     @Test func naturalRefOrder() {
         #expect(["1.10", "1.2", "10.1", "2.9", "1.1a", "1.1"].sorted(by: naturalLess) == ["1.1", "1.1a", "1.2", "1.10", "2.9", "10.1"])
     }
+
+    /// The sort takes `naturalKey` order wherever two refs have keys that differ: it must never
+    /// disagree with `naturalLess`, on refs built to probe every boundary of the key's shape.
+    @Test func naturalKeysOrderAsNaturalLessDoes() {
+        var random = SystemRandomNumberGenerator()
+        let pieces = ["", "C", "c", "A-", "AB", "ABCD", "ABCDE", "-", " ", "~", "/", "é", "0", "00", "007", "7", "9", "10", "42",
+                      "4294967295", "4294967296", "0000000001", "1.2", "x"]
+        func ref() -> String { (0..<Int.random(in: 1...3, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined() }
+        func key(_ s: String) -> UInt64? { Array(s.utf8).withUnsafeBufferPointer(naturalKey) }
+        var keyed = 0
+        for _ in 0..<20_000 {
+            let a = ref(), b = ref()
+            guard let ka = key(a), let kb = key(b) else { continue }
+            keyed += 1
+            if ka < kb { #expect(naturalLess(a, b), "\(a) < \(b) by key") }
+            if ka == kb { #expect(!naturalLess(a, b) && !naturalLess(b, a), "\(a) ~ \(b) by key") }
+        }
+        #expect(keyed > 1_000)
+        #expect(key("C0000123") != nil && key("7") != nil)
+        #expect(key("ABCDE1") == nil && key("C1a") == nil && key("C") == nil && key("1.10") == nil && key("4294967296") == nil)
+    }
 }
