@@ -57,10 +57,11 @@ public enum JSONReport {
             let findings = result.findings, block = 256
             try InOrder.run((findings.count + block - 1) / block, make: { b -> [UInt8] in
                 var bytes = ByteBuffer(capacity: block * 1024)
+                var writer = FindingJSON()
                 for i in (b * block)..<min(findings.count, (b + 1) * block) {
                     if i > 0 { bytes.append(UInt8(ascii: ",")) }
                     bytes.append("\n    ")
-                    FindingJSON.write(findings[i], into: &bytes)
+                    writer.write(findings[i], into: &bytes)
                 }
                 return bytes.bytes
             }, deliver: chunk)
@@ -86,30 +87,55 @@ public enum JSONReport {
 /// One finding of the JSON report, written straight to bytes in the layout `JSON.write` gives an
 /// object at depth 2 (a report may hold millions: building a `JSON` tree for each cost more
 /// than the rest of the run). The keys and their order are those of docs/json-output.md; each
-/// key is written with its comma and indentation, worked out once.
-enum FindingJSON {
-    static func write(_ f: Finding, into out: inout ByteBuffer) {
+/// key is written with its comma and indentation, worked out once. What findings of one kind
+/// (rule and severity) or one plan file say alike is rendered once per writer, and copied.
+struct FindingJSON {
+    /// Per kind: from the opening brace to the ref's key, and from `escalate_to` to `escalation`'s value.
+    private var kinds: [(kind: ObjectIdentifier, head: [UInt8], escalateTo: [UInt8])] = []
+    /// The last plan file: its `source` object up to the line number.
+    private var file: (name: String, piece: [UInt8])?
+
+    private mutating func pieces(_ kind: FindingKind) -> (head: [UInt8], escalateTo: [UInt8]) {
+        let id = ObjectIdentifier(kind)
+        if let known = kinds.first(where: { $0.kind == id }) { return (known.head, known.escalateTo) }
+        var head = ByteBuffer(capacity: 256), escalateTo = ByteBuffer(capacity: 128)
+        head.append(K.rule); head.appendQuoted(kind.rule)
+        head.append(K.title); head.appendQuoted(kind.title)
+        head.append(K.severity); head.appendQuoted(kind.severity.rawValue)
+        head.append(K.statutory); head.append(kind.statutory ? K.true : K.false)
+        head.append(K.ref)
+        escalateTo.append(K.escalateTo); Self.strings(kind.escalateTo, depth: 3, into: &escalateTo)
+        escalateTo.append(K.escalation)
+        kinds.append((id, head.bytes, escalateTo.bytes))
+        return (head.bytes, escalateTo.bytes)
+    }
+
+    private mutating func source(_ name: String) -> [UInt8] {
+        if let file, file.name == name { return file.piece }
+        var piece = ByteBuffer(capacity: 128)
+        piece.append(K.source); piece.appendQuoted(name)
+        piece.append(K.line)
+        file = (name, piece.bytes)
+        return piece.bytes
+    }
+
+    mutating func write(_ f: Finding, into out: inout ByteBuffer) {
         let said = f.details      // once: for rows of large tables it is worked out here
-        out.append(K.rule); out.appendQuoted(f.rule)
-        out.append(K.title); out.appendQuoted(f.title)
-        out.append(K.severity); out.appendQuoted(f.severity.rawValue)
-        out.append(K.statutory); out.append(f.statutory ? K.true : K.false)
-        out.append(K.ref); out.appendQuoted(f.ref)
+        let kind = pieces(f.kind)
+        out.append(kind.head); out.appendQuoted(f.ref)
         out.append(K.priority); out.append(decimal: f.priority)
         out.append(K.message); out.appendQuoted(said.message)
-        out.append(K.owners); strings(said.owners, depth: 3, into: &out)
-        out.append(K.escalateTo); strings(f.escalateTo, depth: 3, into: &out)
-        out.append(K.escalation)
+        out.append(K.owners); Self.strings(said.owners, depth: 3, into: &out)
+        out.append(kind.escalateTo)
         if let e = f.escalation {
             out.append(K.level); out.appendQuoted(e.id)
             out.append(K.name); out.appendQuoted(e.name)
-            out.append(K.recipients); strings(e.recipients, depth: 4, into: &out)
+            out.append(K.recipients); Self.strings(e.recipients, depth: 4, into: &out)
             out.append(K.close3)
         } else {
             out.append(K.null)
         }
-        out.append(K.source); out.appendQuoted(f.source.file)
-        out.append(K.line); out.append(decimal: f.source.line)
+        out.append(source(f.source.file)); out.append(decimal: f.source.line)
         if let c = f.source.column { out.append(K.column); out.append(decimal: c) }
         out.append(K.close3)
         out.append(K.values)
@@ -121,7 +147,7 @@ enum FindingJSON {
                 out.append(K.indent(4))
                 out.appendQuoted(v.name)
                 out.append(K.colon)
-                value(v.value, into: &out)
+                Self.value(v.value, into: &out)
             }
             out.append(K.close3)
         }

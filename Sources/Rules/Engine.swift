@@ -198,9 +198,9 @@ public struct Engine {
                                     level: Severity, message: String, priority: Int, error: Bool) -> Finding {
         let key = schema.slot(of: schema.key).map { record.values[$0] } ?? .null
         let (ref, fingerprint) = identity(rule, key, record.source.line, schema) { record.values }
-        return Finding(rule: rule.id, title: rule.title, severity: level, statutory: rule.statutory, ref: ref,
-                       message: message, owners: schema.ownerField.flatMap(schema.slot(of:)).map { owners(record.values[$0]) } ?? [],
-                       escalateTo: rule.escalateTo, source: record.source, values: readValues(rule, activation.values, schema),
+        let said = Finding.Details(message: message, owners: schema.ownerField.flatMap(schema.slot(of:)).map { owners(record.values[$0]) } ?? [],
+                                   values: readValues(rule, activation.values, schema))
+        return Finding(rule.kind(level), ref: ref, said: .known(said), source: record.source,
                        priority: priority, fingerprint: fingerprint, evaluationError: error,
                        due: date(record.values, "due", schema), dueOriginal: date(record.values, "due_original", schema),
                        section: schema.slot(of: "section").flatMap { if case .string(let s) = record.values[$0] { s } else { nil } })
@@ -222,8 +222,7 @@ public struct Engine {
         let due = date(context.dueSlot)
         let escalation = placement?.level(rule: rule.id, severity: level, statutory: rule.statutory, ref: ref, runs: 1, due: due,
                                           escalateTo: rule.escalateTo, owners: { context.ownerSlot.map { owners(row.value(slot: $0)) } ?? [] })
-        return Finding(rule: rule.id, title: rule.title, severity: level, statutory: rule.statutory, ref: ref,
-                       said: .row(row, rule, context), escalateTo: rule.escalateTo, source: SourceLocation(file: row.file, line: row.line),
+        return Finding(rule.kind(level), ref: ref, said: .row(row, rule, context), source: SourceLocation(file: row.file, line: row.line),
                        priority: level.rankWeight + (rule.statutory ? 50_000 : 0), fingerprint: fingerprint, evaluationError: false,
                        due: due, dueOriginal: date(context.dueOriginalSlot), section: section, escalation: escalation)
     }

@@ -2,15 +2,34 @@ import Expressions
 import Foundation
 import PlanData
 
-/// One rule firing on one record. A class: runs over national data keep millions of findings,
-/// and sorting or merging them should move references, not every field.
-public final class Finding: Sendable {
+/// What every finding of one rule at one severity says alike. Made once per rule and shared by
+/// all its findings, so a run with millions holds (and a report renders) each of these once.
+public final class FindingKind: Sendable {
     public let rule: String
     public let title: String
     public let severity: Severity
     public let statutory: Bool
-    public let ref: String
     public let escalateTo: [String]
+
+    public init(rule: String, title: String, severity: Severity, statutory: Bool, escalateTo: [String]) {
+        self.rule = rule
+        self.title = title
+        self.severity = severity
+        self.statutory = statutory
+        self.escalateTo = escalateTo
+    }
+}
+
+/// One rule firing on one record. A class: runs over national data keep millions of findings,
+/// and sorting or merging them should move references, not every field.
+public final class Finding: Sendable {
+    public let kind: FindingKind
+    public var rule: String { kind.rule }
+    public var title: String { kind.title }
+    public var severity: Severity { kind.severity }
+    public var statutory: Bool { kind.statutory }
+    public var escalateTo: [String] { kind.escalateTo }
+    public let ref: String
     public let source: SourceLocation
     /// Higher is more urgent; orders findings within a severity.
     public let priority: Int
@@ -79,22 +98,18 @@ public final class Finding: Sendable {
          escalateTo: [String], source: SourceLocation, values: [(name: String, value: Value)], priority: Int,
          fingerprint: String, evaluationError: Bool, waiver: Waiver? = nil, history: FindingHistory? = nil, due: Day? = nil,
          dueOriginal: Day? = nil, section: String? = nil, escalation: EscalationLevel? = nil) {
-        self.init(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, said: .known(Details(message: message, owners: owners, values: values)),
-                  escalateTo: escalateTo, source: source, priority: priority, fingerprint: fingerprint, evaluationError: evaluationError,
-                  waiver: waiver, history: history, due: due, dueOriginal: dueOriginal, section: section, escalation: escalation)
+        self.init(FindingKind(rule: rule, title: title, severity: severity, statutory: statutory, escalateTo: escalateTo), ref: ref,
+                  said: .known(Details(message: message, owners: owners, values: values)), source: source, priority: priority,
+                  fingerprint: fingerprint, evaluationError: evaluationError, waiver: waiver, history: history, due: due,
+                  dueOriginal: dueOriginal, section: section, escalation: escalation)
     }
 
-    init(rule: String, title: String, severity: Severity, statutory: Bool, ref: String, said: Said, escalateTo: [String],
-         source: SourceLocation, priority: Int, fingerprint: String?, evaluationError: Bool, waiver: Waiver? = nil,
-         history: FindingHistory? = nil, due: Day? = nil, dueOriginal: Day? = nil, section: String? = nil,
-         escalation: EscalationLevel? = nil) {
-        self.rule = rule
-        self.title = title
-        self.severity = severity
-        self.statutory = statutory
+    init(_ kind: FindingKind, ref: String, said: Said, source: SourceLocation, priority: Int, fingerprint: String?,
+         evaluationError: Bool, waiver: Waiver? = nil, history: FindingHistory? = nil, due: Day? = nil, dueOriginal: Day? = nil,
+         section: String? = nil, escalation: EscalationLevel? = nil) {
+        self.kind = kind
         self.ref = ref
         self.said = said
-        self.escalateTo = escalateTo
         self.source = source
         self.priority = priority
         storedFingerprint = fingerprint
@@ -112,8 +127,7 @@ public final class Finding: Sendable {
 
     /// The same finding with what later stages add: a waiver, history, an escalation level.
     private func copy(waiver: Waiver? = nil, history: FindingHistory? = nil, escalation: EscalationLevel? = nil) -> Finding {
-        Finding(rule: rule, title: title, severity: severity, statutory: statutory, ref: ref, said: said, escalateTo: escalateTo,
-                source: source, priority: priority, fingerprint: storedFingerprint, evaluationError: evaluationError,
+        Finding(kind, ref: ref, said: said, source: source, priority: priority, fingerprint: storedFingerprint, evaluationError: evaluationError,
                 waiver: waiver ?? self.waiver, history: history ?? self.history, due: due, dueOriginal: dueOriginal,
                 section: section, escalation: escalation ?? self.escalation)
     }
@@ -333,7 +347,7 @@ public enum Fingerprint {
         var stream = Stream()
         for (i, part) in parts.enumerated() {
             if i > 0 { stream.add(CollectionOfOne(0x1F)) }
-            stream.add(part.utf8)
+            stream.add(part)
         }
         return stream.value
     }
@@ -341,11 +355,11 @@ public enum Fingerprint {
     /// `of([a, b, c])` without building the array (made for every finding of large tables).
     public static func of(_ a: String, _ b: String, _ c: String) -> String {
         var stream = Stream()
-        stream.add(a.utf8)
+        stream.add(a)
         stream.add(CollectionOfOne(0x1F))
-        stream.add(b.utf8)
+        stream.add(b)
         stream.add(CollectionOfOne(0x1F))
-        stream.add(c.utf8)
+        stream.add(c)
         return stream.value
     }
 
@@ -359,6 +373,12 @@ public enum Fingerprint {
             var h = hash
             for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
             hash = h
+        }
+
+        /// A string's bytes, from its storage where it is contiguous (iterating `utf8` costs
+        /// several times more, for every finding of a large report).
+        public mutating func add(_ string: String) {
+            if string.utf8.withContiguousStorageIfAvailable({ add($0) }) == nil { add(string.utf8) }
         }
 
         /// 16 hex digits.

@@ -42,11 +42,18 @@ public struct Ladder: Sendable {
     public func level(named id: String) -> Level? { levels.first { $0.id == id } }
 }
 
-/// Where a finding stands on the ladder.
-public struct EscalationLevel: Sendable {
-    public var id: String
-    public var name: String
-    public var recipients: [String]
+/// Where a finding stands on the ladder. A class: findings at the same step with the same
+/// recipients share one (a run over national data may place millions).
+public final class EscalationLevel: Sendable {
+    public let id: String
+    public let name: String
+    public let recipients: [String]
+
+    public init(id: String, name: String, recipients: [String]) {
+        self.id = id
+        self.name = name
+        self.recipients = recipients
+    }
 }
 
 extension CheckResult {
@@ -81,7 +88,24 @@ struct LadderPlacement {
     let asOf: Day
     /// Which variables the climb conditions read, in `Ladder.variables` order.
     private let reads: [Bool]
-    private var steps: [ClimbKey: Int] = [:]
+    /// Where findings with a climb key land, worked out once per key.
+    private var steps: [ClimbKey: Step] = [:]
+    /// Levels already made, by step and recipients (most findings share one with many others).
+    private var made: [Made: EscalationLevel] = [:]
+
+    private struct Step {
+        var index: Int
+        var id: String
+        var level: Ladder.Level?
+        /// Whether the recipients are the finding's owners or their leads.
+        var byOwner: Bool
+        var height: Int
+    }
+
+    private struct Made: Hashable {
+        var step: Int
+        var recipients: [String]
+    }
 
     init(_ ladder: Ladder?, directory: OwnerDirectory, asOf: Day) {
         self.ladder = ladder
@@ -106,32 +130,35 @@ struct LadderPlacement {
     mutating func level(rule: String, severity: Severity, statutory: Bool, ref: String, runs: Int, due: Day?,
                         escalateTo: [String], owners: () -> [String]) -> EscalationLevel? {
         guard !escalateTo.isEmpty else { return nil }
-        var step = 0
-        if let ladder {
-            let runs = Int64(runs)
-            let overdue = Int64(due.map { max(0, asOf.number - $0.number) } ?? 0)
-            let key = ClimbKey(rule: rule, severity: reads[0] ? severity : nil, statutory: reads[1] ? statutory : nil,
-                               ref: reads[3] ? ref : nil, runs: reads[4] ? runs : nil, overdue: reads[5] ? overdue : nil)
-            if let known = steps[key] {
-                step = known
-            } else {
-                let values: [Value] = [.string(severity.rawValue), .bool(statutory), .string(rule), .string(ref), .int(runs), .int(overdue)]
-                step = ladder.step(escalateTo, Activation(values: values, today: asOf))
-                steps[key] = step
-            }
-        }
-        let id = escalateTo[min(step, escalateTo.count - 1)]
-        let level = ladder?.level(named: id)
-        var recipients = level?.who ?? []
-        if recipients.isEmpty {
+        let runs = Int64(runs)
+        let overdue = Int64(due.map { max(0, asOf.number - $0.number) } ?? 0)
+        let key = ClimbKey(rule: rule, severity: reads[0] ? severity : nil, statutory: reads[1] ? statutory : nil,
+                           ref: reads[3] ? ref : nil, runs: reads[4] ? runs : nil, overdue: reads[5] ? overdue : nil)
+        let step = steps[key] ?? {
+            let n = ladder.map { $0.step(escalateTo, Activation(values: [.string(severity.rawValue), .bool(statutory), .string(rule),
+                                                                         .string(ref), .int(runs), .int(overdue)], today: asOf)) } ?? 0
+            let id = escalateTo[min(n, escalateTo.count - 1)]
+            let level = ladder?.level(named: id)
             let height = ladder?.levels.firstIndex { $0.id == id } ?? (id == "owner" ? 0 : 1)
+            // Above the owner, only a directory names who hears: without one, owners need not be read.
+            let step = Step(index: steps.count, id: id, level: level, byOwner: (level?.who.isEmpty ?? true) && (height == 0 || !directory.entries.isEmpty),
+                            height: height)
+            steps[key] = step
+            return step
+        }()
+        var recipients = step.level?.who ?? []
+        if step.byOwner {
             for owner in owners() {
                 var name = directory.canonical(owner) ?? owner
-                for _ in 0..<height { name = directory.entry(named: name)?.escalatesTo ?? name }
-                if height == 0 || name != (directory.canonical(owner) ?? owner), !recipients.contains(name) { recipients.append(name) }
+                for _ in 0..<step.height { name = directory.entry(named: name)?.escalatesTo ?? name }
+                if step.height == 0 || name != (directory.canonical(owner) ?? owner), !recipients.contains(name) { recipients.append(name) }
             }
         }
-        return EscalationLevel(id: id, name: level?.name ?? id, recipients: recipients)
+        let made = Made(step: step.index, recipients: recipients)
+        if let known = self.made[made] { return known }
+        let placement = EscalationLevel(id: step.id, name: step.level?.name ?? step.id, recipients: recipients)
+        self.made[made] = placement
+        return placement
     }
 }
 

@@ -90,7 +90,14 @@ public final class Rule: Sendable {
         self.examples = examples
         self.file = file
         self.mark = mark
+        kinds = Severity.allCases.map { FindingKind(rule: id, title: title, severity: $0, statutory: statutory, escalateTo: escalateTo) }
     }
+
+    /// What its findings at each severity share, by `Severity.rank`.
+    private let kinds: [FindingKind]
+
+    /// What every finding of this rule at `severity` says alike.
+    func kind(_ severity: Severity) -> FindingKind { kinds[severity.rank] }
 
     /// The highest level this rule can produce, for listings.
     public var maxLevel: Severity { severity.map(\.level).max() ?? .off }

@@ -32,7 +32,8 @@ import Testing
 
     static func bytes(_ f: Finding) -> (fast: String, tree: String) {
         var fast = ByteBuffer(capacity: 0), tree = ByteBuffer(capacity: 0)
-        FindingJSON.write(f, into: &fast)
+        var writer = FindingJSON()
+        writer.write(f, into: &fast)
         Self.tree(f).write(into: &tree, indent: 2)
         return (String(decoding: fast.bytes, as: UTF8.self), String(decoding: tree.bytes, as: UTF8.self))
     }
