@@ -220,9 +220,9 @@ public struct Engine {
         var section: String?
         if let slot = context.sectionSlot, case .string(let s) = row.value(slot: slot) { section = s }
         let due = date(context.dueSlot)
-        let escalation = placement?.level(rule: rule.id, severity: level, statutory: rule.statutory, ref: ref, runs: 1, due: due,
-                                          escalateTo: rule.escalateTo, owners: { context.ownerSlot.map { owners(row.value(slot: $0)) } ?? [] })
-        return Finding(rule.kind(level), ref: ref, said: .row(row, rule, context), source: SourceLocation(file: row.file, line: row.line),
+        let kind = rule.kind(level)
+        let escalation = placement?.level(kind, ref: ref, runs: 1, due: due, owners: { context.ownerSlot.map { owners(row.value(slot: $0)) } ?? [] })
+        return Finding(kind, ref: ref, said: .row(row, rule, context), source: SourceLocation(file: row.file, line: row.line),
                        priority: level.rankWeight + (rule.statutory ? 50_000 : 0), fingerprint: fingerprint, evaluationError: false,
                        due: due, dueOriginal: date(context.dueOriginalSlot), section: section, escalation: escalation)
     }

@@ -227,35 +227,11 @@ public struct CheckResult: Sendable {
     /// Findings in priority order: severity, then priority, then ref (naturally), rule, file and line.
     static func prioritised(_ findings: [Finding]) -> [Finding] {
         // Sort keys laid out side by side, refs in one byte arena, rules and files by rank: with
-        // millions of findings, following a pointer per comparison is what costs.
-        struct Key {
-            var severity: Int
-            var priority: Int
-            /// `naturalKey` of the ref, or `UInt64.max` when it has none.
-            var natural: UInt64
-            var ref: Range<Int>
-            var rule: Int
-            var file: Int
-            var line: Int
-        }
-        let rules = Ranks(), files = Ranks()
-        var arena: [UInt8] = []
-        var keys: [Key] = []
-        keys.reserveCapacity(findings.count)
-        for f in findings {
-            let start = arena.count
-            arena.append(contentsOf: f.ref.utf8)
-            let natural = arena.withUnsafeBufferPointer { naturalKey(UnsafeBufferPointer(rebasing: $0[start...])) }
-            keys.append(Key(severity: f.severity.rank, priority: f.priority, natural: natural ?? .max, ref: start..<arena.count,
-                            rule: rules.index(f.rule), file: files.index(f.source.file), line: f.source.line))
-        }
-        let ruleRank = rules.ranks(), fileRank = files.ranks()
-        for i in keys.indices {
-            keys[i].rule = ruleRank[keys[i].rule]
-            keys[i].file = fileRank[keys[i].file]
-        }
-        let order = arena.withUnsafeBufferPointer { bytes in
-            keys.withUnsafeBufferPointer { k in
+        // millions of findings, following a pointer per comparison is what costs. Keys are made
+        // a chunk at a time on every core.
+        var sort = SortKeys(joining: findings.concurrentMapChunks(minimumChunk: 1 << 16) { [SortKeys($0)] })
+        let order = sort.arena.withUnsafeBufferPointer { bytes in
+            sort.keys.withUnsafeBufferPointer { k in
                 parallelSorted(findings.count) { i, j in
                     let a = k[i], b = k[j]
                     if a.severity != b.severity { return a.severity > b.severity }
@@ -270,6 +246,7 @@ public struct CheckResult: Sendable {
                 }
             }
         }
+        sort = SortKeys(joining: [])      // freed before the findings are copied in order
         return order.map { findings[$0] }
     }
 
@@ -318,25 +295,72 @@ public struct CheckResult: Sendable {
     }
 }
 
+/// The sort keys of findings, side by side, with their refs in one byte arena.
+private struct SortKeys: Sendable {
+    struct Key {
+        var severity: Int
+        var priority: Int
+        /// `naturalKey` of the ref, or `UInt64.max` when it has none.
+        var natural: UInt64
+        var ref: Range<Int>
+        /// Indexes into `rules` and `files` until joined, ranks in their sorted order after.
+        var rule: Int
+        var file: Int
+        var line: Int
+    }
+
+    var keys: [Key] = []
+    var arena: [UInt8] = []
+    var rules = Names(), files = Names()
+
+    /// The keys of a chunk of findings.
+    init(_ findings: ArraySlice<Finding>) {
+        keys.reserveCapacity(findings.count)
+        for f in findings {
+            let start = arena.count
+            arena.append(contentsOf: f.ref.utf8)
+            let natural = arena.withUnsafeBufferPointer { naturalKey(UnsafeBufferPointer(rebasing: $0[start...])) }
+            keys.append(Key(severity: f.severity.rank, priority: f.priority, natural: natural ?? .max, ref: start..<arena.count,
+                            rule: rules.index(f.rule), file: files.index(f.source.file), line: f.source.line))
+        }
+    }
+
+    /// The chunks' keys in order, with one arena and names replaced by their ranks.
+    init(joining chunks: [SortKeys]) {
+        let ruleRank = Names.ranks(chunks.map(\.rules)), fileRank = Names.ranks(chunks.map(\.files))
+        keys.reserveCapacity(chunks.reduce(0) { $0 + $1.keys.count })
+        for (c, chunk) in chunks.enumerated() {
+            let base = arena.count
+            arena += chunk.arena
+            for var key in chunk.keys {
+                key.ref = (key.ref.lowerBound + base)..<(key.ref.upperBound + base)
+                key.rule = ruleRank[c][key.rule]
+                key.file = fileRank[c][key.file]
+                keys.append(key)
+            }
+        }
+    }
+}
+
 /// Names (rule ids, file paths) as small numbers, ranked in their sorted order once all are seen.
 /// Consecutive findings mostly share a name, so the last one is checked first.
-private final class Ranks {
+private struct Names: Sendable {
     private var index: [String: Int] = [:]
     private var names: [String] = []
     private var last: (name: String, index: Int)?
 
-    func index(_ name: String) -> Int {
+    mutating func index(_ name: String) -> Int {
         if let last, last.name == name { return last.index }
         let i = index[name] ?? { index[name] = names.count; names.append(name); return names.count - 1 }()
         last = (name, i)
         return i
     }
 
-    /// Rank by index, in the names' sorted order.
-    func ranks() -> [Int] {
-        var rank = [Int](repeating: 0, count: names.count)
-        for (r, i) in names.indices.sorted(by: { names[$0] < names[$1] }).enumerated() { rank[i] = r }
-        return rank
+    /// For each chunk's names, by index, the rank of the name among all chunks' names sorted.
+    static func ranks(_ chunks: [Names]) -> [[Int]] {
+        let sorted = Array(Set(chunks.flatMap(\.names))).sorted()
+        let rank = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, $0) })
+        return chunks.map { $0.names.map { rank[$0]! } }
     }
 }
 

@@ -69,8 +69,7 @@ extension CheckResult {
             var placement = LadderPlacement(ladder, directory: directory, asOf: asOf)
             return chunk.map { f in
                 guard f.escalation == nil,
-                      let level = placement.level(rule: f.rule, severity: f.severity, statutory: f.statutory, ref: f.ref,
-                                                  runs: f.history?.runs ?? 1, due: f.due, escalateTo: f.escalateTo, owners: { f.owners })
+                      let level = placement.level(f.kind, ref: f.ref, runs: f.history?.runs ?? 1, due: f.due, owners: { f.owners })
                 else { return f }
                 return f.with(escalation: level)
             }
@@ -118,24 +117,23 @@ struct LadderPlacement {
     /// What a climb step can depend on: the rule (for its `escalate-to`), and the variables the
     /// climb conditions read.
     private struct ClimbKey: Hashable {
-        var rule: String
-        var severity: Severity?
-        var statutory: Bool?
+        /// The rule and severity (and with them `statutory` and `escalate-to`), by identity: a
+        /// finding's kind is shared by every finding of its rule at its level.
+        var kind: ObjectIdentifier
         var ref: String?
         var runs: Int64?
         var overdue: Int64?
     }
 
     /// The level of a finding with these properties; nil when its rule names no `escalate-to`.
-    mutating func level(rule: String, severity: Severity, statutory: Bool, ref: String, runs: Int, due: Day?,
-                        escalateTo: [String], owners: () -> [String]) -> EscalationLevel? {
+    mutating func level(_ kind: FindingKind, ref: String, runs: Int, due: Day?, owners: () -> [String]) -> EscalationLevel? {
+        let escalateTo = kind.escalateTo
         guard !escalateTo.isEmpty else { return nil }
         let runs = Int64(runs)
         let overdue = Int64(due.map { max(0, asOf.number - $0.number) } ?? 0)
-        let key = ClimbKey(rule: rule, severity: reads[0] ? severity : nil, statutory: reads[1] ? statutory : nil,
-                           ref: reads[3] ? ref : nil, runs: reads[4] ? runs : nil, overdue: reads[5] ? overdue : nil)
+        let key = ClimbKey(kind: ObjectIdentifier(kind), ref: reads[3] ? ref : nil, runs: reads[4] ? runs : nil, overdue: reads[5] ? overdue : nil)
         let step = steps[key] ?? {
-            let n = ladder.map { $0.step(escalateTo, Activation(values: [.string(severity.rawValue), .bool(statutory), .string(rule),
+            let n = ladder.map { $0.step(escalateTo, Activation(values: [.string(kind.severity.rawValue), .bool(kind.statutory), .string(kind.rule),
                                                                          .string(ref), .int(runs), .int(overdue)], today: asOf)) } ?? 0
             let id = escalateTo[min(n, escalateTo.count - 1)]
             let level = ladder?.level(named: id)
