@@ -260,11 +260,23 @@ public final class FlaggedRow: Sendable {
     /// The record's values of a plan's fields (the others null), read in one pass over the row
     /// that stops after the last cell it needs.
     public func values(_ plan: ReadPlan) -> [Value] {
+        var values: [Value] = []
+        read(plan, into: &values)
+        return values
+    }
+
+    /// `values(plan)` into an array that is reused from row to row: every slot is reset to null
+    /// and the plan's are read, without allocating once the array has the record's size.
+    public func read(_ plan: ReadPlan, into values: inout [Value]) {
         let count = reader.slotColumns.count
-        // Not `repeating:`, which for an enum this size cost more than reading the cells.
-        var values = [Value](unsafeUninitializedCapacity: count) { slots, initialized in
-            for i in 0..<count { (slots.baseAddress! + i).initialize(to: .null) }
-            initialized = count
+        if values.count != count {
+            // Not `repeating:`, which for an enum this size cost more than reading the cells.
+            values = [Value](unsafeUninitializedCapacity: count) { slots, initialized in
+                for i in 0..<count { (slots.baseAddress! + i).initialize(to: .null) }
+                initialized = count
+            }
+        } else {
+            for i in 0..<count { values[i] = .null }
         }
         bytes.withUnsafeBufferPointer { row in
             var cells = Cells(row, delimiter: reader.delimiter)
@@ -273,7 +285,6 @@ public final class FlaggedRow: Sendable {
                 values[cell.slot] = Self.value(text, cell.kind)
             }
         }
-        return values
     }
 
     /// The cells of a row, found left to right with memchr; asked for in increasing column order.

@@ -119,12 +119,15 @@ struct FindingJSON {
         return piece.bytes
     }
 
+    /// Each finding's message, owners and values, read into buffers reused by the next.
+    private let said = DetailsScratch()
+
     mutating func write(_ f: Finding, into out: inout ByteBuffer) {
-        let said = f.details      // once: for rows of large tables it is worked out here
+        f.details(into: said)      // once: for rows of large tables it is worked out here
         let kind = pieces(f.kind)
         out.append(kind.head); out.appendQuoted(f.ref)
         out.append(K.priority); out.append(decimal: f.priority)
-        out.append(K.message); out.appendQuoted(said.message)
+        out.append(K.message); said.message.withUnsafeBufferPointer { out.appendQuoted($0) }
         out.append(K.owners); Self.strings(said.owners, depth: 3, into: &out)
         out.append(kind.escalateTo)
         if let e = f.escalation {

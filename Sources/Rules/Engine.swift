@@ -238,10 +238,16 @@ public struct Engine {
 
     /// The owners in an owner field's value (a list of names or one name).
     static func owners(_ value: Value) -> [String] {
+        var owners: [String] = []
+        Self.owners(value, into: &owners)
+        return owners
+    }
+
+    static func owners(_ value: Value, into owners: inout [String]) {
         switch value {
-        case .list(let items): return items.map(Template.display)
-        case .string(let s): return [s]
-        default: return []
+        case .list(let items): owners += items.map(Template.display)
+        case .string(let s): owners.append(s)
+        default: break
         }
     }
 

@@ -82,6 +82,15 @@ public final class Finding: Sendable {
         }
     }
 
+    /// The details read into `scratch`, reusing its buffers: for writers of reports with
+    /// millions of findings, where building each finding's strings and arrays cost the most.
+    public func details(into scratch: DetailsScratch) {
+        switch said {
+        case .known(let d): scratch.set(d)
+        case .row(let row, let rule, let context): context.details(rule, row, into: scratch)
+        }
+    }
+
     public var message: String { details.message }
     public var values: [(name: String, value: Value)] { details.values }
 
@@ -170,6 +179,21 @@ final class RowContext: Sendable {
         self.plans = plans
     }
 
+    /// `details(rule, row)` into a writer's scratch: the record's values, message, owners and
+    /// values read into buffers it reuses.
+    func details(_ rule: Rule, _ row: FlaggedRow, into scratch: DetailsScratch) {
+        let plan = plans[ObjectIdentifier(rule)]!
+        guard let read = plan.read else { scratch.set(details(rule, row)); return }
+        let activation = scratch.activation(for: self)
+        row.read(read, into: &activation.values)
+        scratch.message.removeAll(keepingCapacity: true)
+        rule.message.render(activation, into: &scratch.message)
+        scratch.owners.removeAll(keepingCapacity: true)
+        if let ownerSlot { Engine.owners(activation.values[ownerSlot], into: &scratch.owners) }
+        scratch.values.removeAll(keepingCapacity: true)
+        for v in plan.values { scratch.values.append((v.name, activation.values[v.slot])) }
+    }
+
     /// The details of `rule` on `row`: from the cells the rule reads, or else from the whole record.
     func details(_ rule: Rule, _ row: FlaggedRow) -> Finding.Details {
         let plan = plans[ObjectIdentifier(rule)]!
@@ -177,6 +201,34 @@ final class RowContext: Sendable {
         let activation = Activation(values: values, globals: globals, today: today)
         return Finding.Details(message: rule.message.render(activation), owners: ownerSlot.map { Engine.owners(values[$0]) } ?? [],
                                values: plan.values.map { (name: $0.name, value: values[$0.slot]) })
+    }
+}
+
+/// What a writer of a large report reuses from one finding to the next (one per thread): each
+/// finding's details are read into these buffers, not into new strings and arrays.
+public final class DetailsScratch {
+    // Used by one thread at a time (as `Activation` is): run-time exclusivity checks are overhead.
+    /// The message, as UTF-8.
+    @exclusivity(unchecked) public fileprivate(set) var message: [UInt8] = []
+    @exclusivity(unchecked) public fileprivate(set) var owners: [String] = []
+    @exclusivity(unchecked) public fileprivate(set) var values: [(name: String, value: Value)] = []
+    private var activation: Activation?
+    private var context: RowContext?
+
+    public init() {}
+
+    fileprivate func set(_ details: Finding.Details) {
+        message = Array(details.message.utf8)
+        owners = details.owners
+        values = details.values
+    }
+
+    /// The activation for findings of `context`'s rows (globals and date set when it changes).
+    fileprivate func activation(for context: RowContext) -> Activation {
+        if let activation, self.context === context { return activation }
+        let made = Activation(globals: context.globals, today: context.today)
+        (activation, self.context) = (made, context)
+        return made
     }
 }
 

@@ -53,20 +53,30 @@ public struct Template: Sendable {
     }
 
     public func render(_ activation: Activation) -> String {
-        var out = ""
-        out.reserveCapacity(source.utf8.count + 16)
+        var out: [UInt8] = []
+        render(activation, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The message's UTF-8 appended to `out`: writers of large reports reuse one buffer.
+    public func render(_ activation: Activation, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + source.utf8.count + 32)
         for part in parts {
             switch part {
-            case .text(let t): out += t
+            case .text(let t): Self.append(t, to: &out)
             case .value(let p):
                 do {
-                    out += Template.display(try p.evaluate(activation))
+                    Self.append(Template.display(try p.evaluate(activation)), to: &out)
                 } catch {
-                    out += "«\(error.message)»"
+                    Self.append("«\(error.message)»", to: &out)
                 }
             }
         }
-        return out
+    }
+
+    private static func append(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { out.append(contentsOf: $0) }
     }
 
     /// How a value reads in a message: dates as YYYY-MM-DD, lists joined, null as "none".

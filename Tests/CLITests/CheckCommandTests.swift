@@ -188,7 +188,7 @@ let planRules = "rules/send-plan.yaml"
             p.arguments = ["python3"] + args
             let out = Pipe()
             if let stdout {
-                FileManager.default.createFile(atPath: stdout.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
                 p.standardOutput = try FileHandle(forWritingTo: stdout)
             } else {
                 p.standardOutput = out
@@ -208,5 +208,28 @@ let planRules = "rules/send-plan.yaml"
                                   "--only", "", "--compare", counts.path])
         #expect(compare.0 == 0, "\(compare.1)")
         #expect(compare.1.contains("agree"))
+
+        // The JSON report of the streamed batches (findings worked out from each row's bytes
+        // when written) is byte for byte that of a record-by-record read, which one quoted cell
+        // forces, of the same file at the same path.
+        func report(_ name: String) throws -> Data {
+            let out = dir.appendingPathComponent(name)
+            let r = try CLI.run(["check", cases.path, "--rules", "rules/send-statutory.yaml", "--as-of", "2025-03-31",
+                                 "--format", "json:\(out.path)", "--fail-on", "never", "--no-history"])
+            #expect(r.code == 0, "\(r.stderr)")
+            return try Data(contentsOf: out)
+        }
+        let streamed = try report("streamed.json")
+        var lines = try String(contentsOf: cases, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        var cells = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        cells[2] = "\"\(cells[2])\""        // the case officer, quoted: the same value
+        lines[1] = Substring(cells.joined(separator: ","))
+        try lines.joined(separator: "\n").write(to: cases, atomically: true, encoding: .utf8)
+        let whole = try report("whole.json")
+        #expect(streamed.count > 3_000_000)
+        // Not `streamed == whole` in the expectation: a failure would print megabytes.
+        let differs = zip(streamed, whole).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            ?? (streamed.count == whole.count ? nil : min(streamed.count, whole.count))
+        #expect(differs == nil, "the reports differ from byte \(differs ?? 0): \(String(decoding: streamed.dropFirst(differs ?? 0).prefix(200), as: UTF8.self))")
     }
 }
