@@ -98,7 +98,7 @@ import Testing
         gen.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         gen.arguments = ["python3", CLI.root.deletingLastPathComponent().appendingPathComponent("shared/bench/gen_cases.py").path,
                          "--count", "60000", "--seed", "7", "--as-of", "2025-03-31"]
-        FileManager.default.createFile(atPath: cases.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: cases.path, contents: nil)
         gen.standardOutput = try FileHandle(forWritingTo: cases)
         try gen.run()
         gen.waitUntilExit()
