@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Rules
 
 /// Makes numbered pieces on every core and hands each to `deliver` in number order, on the
 /// thread that made it, while it is still in that core's cache: a report of a gigabyte is
@@ -16,6 +17,19 @@ enum InOrder {
                 if let failure = turns.failure { throw failure }
             }
         }
+    }
+
+    /// Findings written a block at a time on every core, each block with a scratch of its own for
+    /// their details, and handed to `chunk` in order: reports of millions of findings stream.
+    static func findings(_ findings: ArraySlice<Finding>, block: Int = 256, _ render: (Finding, DetailsScratch, inout String) -> Void,
+                         chunk: ([UInt8]) throws -> Void) throws {
+        let start = findings.startIndex
+        try run((findings.count + block - 1) / block, make: { b -> [UInt8] in
+            let scratch = DetailsScratch()
+            var text = ""
+            for i in (start + b * block)..<min(findings.endIndex, start + (b + 1) * block) { render(findings[i], scratch, &text) }
+            return Array(text.utf8)
+        }, deliver: chunk)
     }
 
     private final class Turns<T>: @unchecked Sendable {

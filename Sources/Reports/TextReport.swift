@@ -4,6 +4,15 @@ import Rules
 /// most urgent first. Colour only when asked (the CLI decides from the TTY and NO_COLOR).
 public enum TextReport {
     public static func render(_ result: CheckResult, color: Bool, showWaived: Bool = false, groupBy: Grouping = .severity) -> String {
+        var bytes: [UInt8] = []
+        // Appending to an array cannot fail.
+        try? write(result, color: color, showWaived: showWaived, groupBy: groupBy) { bytes += $0 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The report in chunks, each group's findings rendered on every core a block at a time.
+    public static func write(_ result: CheckResult, color: Bool, showWaived: Bool = false, groupBy: Grouping = .severity,
+                             _ chunk: ([UInt8]) throws -> Void) throws {
         func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
         let plan = result.planName.map { "\($0) (\(result.planFile))" } ?? result.planFile
         var out = "\(plan): \(result.records) record\(result.records == 1 ? "" : "s") checked against "
@@ -16,7 +25,7 @@ public enum TextReport {
         if let b = result.baseline { notes.append("since the baseline: \(b.new) new, \(b.unchanged) unchanged, \(b.resolved) resolved") }
         if result.findingCount == 0 {
             out += paint("No findings.", "32") + (notes.isEmpty ? "" : " " + notes.joined(separator: "; ")) + "\n"
-            if !showWaived { return out }
+            if !showWaived { return try chunk(Array(out.utf8)) }
         } else {
             out += "\(result.findingCount) finding\(result.findingCount == 1 ? "" : "s"): \(counts.joined(separator: ", "))"
                 + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")) + "\n"
@@ -25,12 +34,15 @@ public enum TextReport {
         for (title, group) in groupBy.groups(shown) {
             let heading = groupBy == .severity ? title.uppercased() : title
             out += "\n" + paint("\(heading) (\(group.count))", colorCode(groupBy == .severity ? group[0].severity : .info)) + "\n"
-            for f in group {
+            try chunk(Array(out.utf8))
+            out = ""
+            try InOrder.findings(group[...], { f, said, out in
+                f.details(into: said)
                 out += "  " + paint(f.ref, "1") + "  \(groupBy == .severity ? "" : f.severity.rawValue + "  ")\(f.rule)\(f.statutory ? " [statutory]" : "")"
                     + (f.waiver.map { " [waived until \($0.expires) by \($0.approvedBy): \($0.reason)]" } ?? "") + "\n"
-                out += "      \(f.message)\n"
+                out += "      \(String(decoding: said.message, as: UTF8.self))\n"
                 var details: [String] = []
-                if !f.owners.isEmpty { details.append("owner: \(f.owners.joined(separator: ", "))") }
+                if !said.owners.isEmpty { details.append("owner: \(said.owners.joined(separator: ", "))") }
                 if let e = f.escalation {
                     let who = e.id == "owner" || e.recipients.isEmpty || e.recipients == [e.name] ? "" : " (\(e.recipients.joined(separator: ", ")))"
                     details.append("escalate to: \(e.name)\(who)")
@@ -40,9 +52,9 @@ public enum TextReport {
                 if let h = f.history, h.runs > 1 { details.append("reported since \(h.firstSeen) (\(h.runs) runs)") }
                 details.append(f.source.description)
                 out += "      " + paint(details.joined(separator: " · "), "2") + "\n"
-            }
+            }, chunk: chunk)
         }
-        return out
+        if !out.isEmpty { try chunk(Array(out.utf8)) }
     }
 
     private static func colorCode(_ s: Severity) -> String {

@@ -73,13 +73,13 @@ struct Check: ParsableCommand {
                 switch target.format {
                 case "json": try JSONReport.write(listed, toolVersion: Stocktake.version, write)
                 case "summary": try write(Array(JSONReport.summary(result).utf8))
-                case "markdown": try write(Array(MarkdownReport.render(listed, groupBy: groupBy).utf8))
+                case "markdown": try MarkdownReport.write(listed, groupBy: groupBy, write)
                 case "html": try write(Array(HTMLReport.render(listed, groupBy: groupBy == .severity ? .section : groupBy, trend: run.trend).utf8))
-                case "csv": try write(Array(CSVReport.render(listed).utf8))
+                case "csv": try CSVReport.write(listed, write)
                 case "sarif": try write(Array(SARIFReport.render(listed, ruleSet: run.ruleSet, toolVersion: Stocktake.version).utf8))
                 case "junit": try write(Array(JUnitReport.render(listed).utf8))
                 case "github": try write(Array(GitHubReport.render(listed).utf8))
-                default: try write(Array(TextReport.render(listed, color: useColor, showWaived: showWaived, groupBy: groupBy).utf8))
+                default: try TextReport.write(listed, color: useColor, showWaived: showWaived, groupBy: groupBy, write)
                 }
             }
         }

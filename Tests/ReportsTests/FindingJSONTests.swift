@@ -101,4 +101,41 @@ import Testing
             #expect(String(decoding: out.bytes, as: UTF8.self) == "\"" + text + "\"")
         }
     }
+
+    /// CSV cells: RFC 4180 quoting wherever a comma, quote, CR or LF appears (a CRLF pair
+    /// included, which as one Character equals neither), and formulas defused.
+    @Test func csvCellsAreQuotedWhereverTheyMustBe() {
+        #expect(CSVReport.cell("plain text") == "plain text")
+        #expect(CSVReport.cell("a, b") == "\"a, b\"")
+        #expect(CSVReport.cell("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(CSVReport.cell("line\nbreak") == "\"line\nbreak\"")
+        #expect(CSVReport.cell("windows\r\nline") == "\"windows\r\nline\"")
+        #expect(CSVReport.cell("=1+1") == "'=1+1")
+        #expect(CSVReport.cell("-2, or so") == "\"'-2, or so\"")
+        #expect(CSVReport.cell("=\u{301}x") == "=\u{301}x")       // not a formula: its first character is no "="
+        #expect(CSVReport.cell("") == "")
+    }
+
+    /// Text, CSV and Markdown reports render findings in blocks on every core: across block boundaries
+    /// every finding comes out once, in order, in each severity group.
+    @Test func reportsRenderedInBlocksKeepEveryFindingInOrder() {
+        let day = Day(year: 2025, month: 3, day: 31)!
+        let findings = (0..<1000).map { i in
+            Finding(rule: "r", title: "t", severity: i < 600 ? .error : .warning, statutory: false, ref: "R\(i)", message: "m\(i)",
+                    owners: ["o\(i % 7)"], escalateTo: [], source: SourceLocation(file: "p.csv", line: i + 2), values: [],
+                    priority: 0, fingerprint: "f\(i)", evaluationError: false)
+        }
+        let result = CheckResult(asOf: day, ruleSet: "s", ruleSetVersion: "1", planFile: "p.csv", planName: nil, records: 1000,
+                                 findings: findings, stats: [], severityCounts: [.error: 600, .warning: 400], baseline: nil)
+        let text = TextReport.render(result, color: false).split(separator: "\n").map(String.init)
+        #expect(text.filter { $0.hasPrefix("      m") } == (0..<1000).map { "      m\($0)" })
+        #expect(text.contains("ERROR (600)") && text.contains("WARNING (400)"))
+        #expect(text.firstIndex(of: "WARNING (400)")! == text.firstIndex(of: "      m599")! + 2)
+        let csv = CSVReport.render(result).split(separator: "\r\n")
+        #expect(csv.count == 1001)
+        #expect(csv.dropFirst().map { String($0.split(separator: ",")[2]) } == (0..<1000).map { "R\($0)" })
+        let rows = MarkdownReport.render(result).split(separator: "\n").filter { $0.hasPrefix("| error |") || $0.hasPrefix("| warning |") }
+        #expect(rows.map { String($0.split(separator: "|")[1]) } == (0..<1000).map { " R\($0) " })
+        #expect(CSVReport.cell("a|b") == "a|b" && MarkdownReport.cell("a|b\nc") == "a\\|b<br>c" && MarkdownReport.cell("plain") == "plain")
+    }
 }
