@@ -145,12 +145,12 @@ public enum CSVReport {
     /// The rows in chunks, rendered on every core a block at a time.
     public static func write(_ result: CheckResult, _ chunk: ([UInt8]) throws -> Void) throws {
         try chunk(Array((columns.joined(separator: ",") + "\r\n").utf8))
-        try InOrder.findings(result.findings[...], { f, said, out in
+        try InOrder.findings(result.findings[...], { f, said, text in
             f.details(into: said)
             let row = [f.severity.rawValue, f.rule, f.ref, String(decoding: said.message, as: UTF8.self), said.owners.joined(separator: "; "),
                        f.escalation?.name ?? "", f.escalateTo.joined(separator: " > "), f.statutory ? "yes" : "no",
                        f.waiver.map { "until \($0.expires): \($0.reason)" } ?? "", f.source.file, String(f.source.line), f.fingerprint]
-            out += row.map(cell).joined(separator: ",") + "\r\n"
+            text += row.map(cell).joined(separator: ",") + "\r\n"
         }, chunk: chunk)
     }
 
@@ -189,9 +189,9 @@ public enum MarkdownReport {
             out += "\n## \(cell(title)) (\(group.count))\n\n| Severity | Ref | Rule | Finding | Owner | Escalate to |\n|---|---|---|---|---|---|\n"
             try chunk(Array(out.utf8))
             out = ""
-            try InOrder.findings(group[...], { f, said, out in
+            try InOrder.findings(group[...], { f, said, text in
                 f.details(into: said)
-                out += "| \(f.severity.rawValue) | \(cell(f.ref)) | \(f.rule) | \(cell(String(decoding: said.message, as: UTF8.self))) | "
+                text += "| \(f.severity.rawValue) | \(cell(f.ref)) | \(f.rule) | \(cell(String(decoding: said.message, as: UTF8.self))) | "
                     + "\(cell(said.owners.joined(separator: ", "))) | \(cell(f.escalation?.name ?? f.escalateTo.joined(separator: " → "))) |\n"
             }, chunk: chunk)
         }

@@ -36,11 +36,11 @@ public enum TextReport {
             out += "\n" + paint("\(heading) (\(group.count))", colorCode(groupBy == .severity ? group[0].severity : .info)) + "\n"
             try chunk(Array(out.utf8))
             out = ""
-            try InOrder.findings(group[...], { f, said, out in
+            try InOrder.findings(group[...], { f, said, text in
                 f.details(into: said)
-                out += "  " + paint(f.ref, "1") + "  \(groupBy == .severity ? "" : f.severity.rawValue + "  ")\(f.rule)\(f.statutory ? " [statutory]" : "")"
+                text += "  " + paint(f.ref, "1") + "  \(groupBy == .severity ? "" : f.severity.rawValue + "  ")\(f.rule)\(f.statutory ? " [statutory]" : "")"
                     + (f.waiver.map { " [waived until \($0.expires) by \($0.approvedBy): \($0.reason)]" } ?? "") + "\n"
-                out += "      \(String(decoding: said.message, as: UTF8.self))\n"
+                text += "      \(String(decoding: said.message, as: UTF8.self))\n"
                 var details: [String] = []
                 if !said.owners.isEmpty { details.append("owner: \(said.owners.joined(separator: ", "))") }
                 if let e = f.escalation {
@@ -51,7 +51,7 @@ public enum TextReport {
                 }
                 if let h = f.history, h.runs > 1 { details.append("reported since \(h.firstSeen) (\(h.runs) runs)") }
                 details.append(f.source.description)
-                out += "      " + paint(details.joined(separator: " · "), "2") + "\n"
+                text += "      " + paint(details.joined(separator: " · "), "2") + "\n"
             }, chunk: chunk)
         }
         if !out.isEmpty { try chunk(Array(out.utf8)) }
