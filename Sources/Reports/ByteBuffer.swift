@@ -24,7 +24,7 @@ struct ByteBuffer: ~Copyable {
     private mutating func grow(_ needed: Int) {
         capacity = max(capacity * 2, needed)
         let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        grown.update(from: base, count: count)
+        grown.initialize(from: base, count: count)
         base.deallocate()
         base = grown
     }
@@ -40,7 +40,7 @@ struct ByteBuffer: ~Copyable {
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let start = bytes.baseAddress else { return }
         reserve(bytes.count)
-        (base + count).update(from: start, count: bytes.count)
+        (base + count).initialize(from: start, count: bytes.count)
         count += bytes.count
     }
 
@@ -70,7 +70,7 @@ struct ByteBuffer: ~Copyable {
                 magnitude /= 10
             } while magnitude > 0
             if value < 0 { i -= 1; out[i] = UInt8(ascii: "-") }
-            (base + count).update(from: out.baseAddress!.assumingMemoryBound(to: UInt8.self) + i, count: out.count - i)
+            (base + count).initialize(from: out.baseAddress!.assumingMemoryBound(to: UInt8.self) + i, count: out.count - i)
             return out.count - i
         }
         count += n
