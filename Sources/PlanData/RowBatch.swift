@@ -258,15 +258,8 @@ public final class FlaggedRow: Sendable {
     }
 
     /// The record's values of a plan's fields (the others null), read in one pass over the row
-    /// that stops after the last cell it needs.
-    public func values(_ plan: ReadPlan) -> [Value] {
-        var values: [Value] = []
-        read(plan, into: &values)
-        return values
-    }
-
-    /// `values(plan)` into an array that is reused from row to row: every slot is reset to null
-    /// and the plan's are read, without allocating once the array has the record's size.
+    /// that stops after the last cell it needs, into an array reused from row to row: every slot
+    /// is reset to null and the plan's are read, without allocating once it has the record's size.
     public func read(_ plan: ReadPlan, into values: inout [Value]) {
         let count = reader.slotColumns.count
         if values.count != count {

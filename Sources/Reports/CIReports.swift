@@ -136,10 +136,7 @@ public enum CSVReport {
                                  "file", "line", "fingerprint"]
 
     public static func render(_ result: CheckResult) -> String {
-        var bytes: [UInt8] = []
-        // Appending to an array cannot fail.
-        try? write(result) { bytes += $0 }
-        return String(decoding: bytes, as: UTF8.self)
+        InOrder.collected { try write(result, $0) }
     }
 
     /// The rows in chunks, rendered on every core a block at a time.
@@ -168,10 +165,7 @@ public enum CSVReport {
 /// Markdown to paste into board papers: counts, then the escalation table.
 public enum MarkdownReport {
     public static func render(_ result: CheckResult, groupBy: Grouping = .severity) -> String {
-        var bytes: [UInt8] = []
-        // Appending to an array cannot fail.
-        try? write(result, groupBy: groupBy) { bytes += $0 }
-        return String(decoding: bytes, as: UTF8.self)
+        InOrder.collected { try write(result, groupBy: groupBy, $0) }
     }
 
     /// The report in chunks, each group's rows rendered on every core a block at a time.

@@ -32,6 +32,14 @@ enum InOrder {
         }, deliver: chunk)
     }
 
+    /// What a report's `write` streams, gathered into one string (for small reports and tests).
+    static func collected(_ write: (([UInt8]) throws -> Void) throws -> Void) -> String {
+        var bytes: [UInt8] = []
+        // Only the chunk function can fail, and appending to an array does not.
+        try? write { bytes += $0 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     private final class Turns<T>: @unchecked Sendable {
         // `next` and `failure` are guarded by `condition`; `make` runs unlocked, `deliver` in turn.
         private let condition = NSCondition()

@@ -7,10 +7,7 @@ public enum JSONReport {
     public static let schemaVersion = 1
 
     public static func render(_ result: CheckResult, toolVersion: String) -> String {
-        var bytes: [UInt8] = []
-        // Only the chunk function can fail, and appending to an array does not.
-        try? write(result, toolVersion: toolVersion) { bytes += $0 }
-        return String(decoding: bytes, as: UTF8.self)
+        InOrder.collected { try write(result, toolVersion: toolVersion, $0) }
     }
 
     /// Writes the report in chunks of about a megabyte, finding by finding, so that a run with
@@ -107,7 +104,7 @@ struct FindingJSON {
         escalateTo.append(K.escalateTo); Self.strings(kind.escalateTo, depth: 3, into: &escalateTo)
         escalateTo.append(K.escalation)
         kinds.append((id, head.bytes, escalateTo.bytes))
-        return (head.bytes, escalateTo.bytes)
+        return (kinds.last!.head, kinds.last!.escalateTo)
     }
 
     private mutating func source(_ name: String) -> [UInt8] {
@@ -116,7 +113,7 @@ struct FindingJSON {
         piece.append(K.source); piece.appendQuoted(name)
         piece.append(K.line)
         file = (name, piece.bytes)
-        return piece.bytes
+        return file!.piece
     }
 
     /// Each finding's message, owners and values, read into buffers reused by the next.

@@ -4,10 +4,7 @@ import Rules
 /// most urgent first. Colour only when asked (the CLI decides from the TTY and NO_COLOR).
 public enum TextReport {
     public static func render(_ result: CheckResult, color: Bool, showWaived: Bool = false, groupBy: Grouping = .severity) -> String {
-        var bytes: [UInt8] = []
-        // Appending to an array cannot fail.
-        try? write(result, color: color, showWaived: showWaived, groupBy: groupBy) { bytes += $0 }
-        return String(decoding: bytes, as: UTF8.self)
+        InOrder.collected { try write(result, color: color, showWaived: showWaived, groupBy: groupBy, $0) }
     }
 
     /// The report in chunks, each group's findings rendered on every core a block at a time.

@@ -5,11 +5,16 @@ import PlanData
 extension CheckResult {
     /// Findings in priority order: severity, then priority, then ref (naturally), rule, file and line.
     static func prioritised(_ findings: [Finding]) -> [Finding] {
-        // Sort keys laid out side by side, refs in one byte arena, rules and files by rank: with
-        // millions of findings, following a pointer per comparison is what costs. Keys are made
-        // a chunk at a time on every core.
-        var sort = SortKeys(joining: findings.concurrentMapChunks(minimumChunk: 1 << 16) { [SortKeys($0)] })
-        let order = sort.arena.withUnsafeBufferPointer { bytes in
+        priorityOrder(findings).map { findings[$0] }
+    }
+
+    /// The findings' indexes in priority order. Sort keys laid out side by side, refs in one byte
+    /// arena, rules and files by rank: with millions of findings, following a pointer per
+    /// comparison is what costs. Keys are made a chunk at a time on every core, and freed on
+    /// return, before the findings are copied in order.
+    private static func priorityOrder(_ findings: [Finding]) -> [Int] {
+        let sort = SortKeys(joining: findings.concurrentMapChunks(minimumChunk: 1 << 16) { [SortKeys($0)] })
+        return sort.arena.withUnsafeBufferPointer { bytes in
             sort.keys.withUnsafeBufferPointer { k in
                 parallelSorted(findings.count) { i, j in
                     let a = k[i], b = k[j]
@@ -25,8 +30,6 @@ extension CheckResult {
                 }
             }
         }
-        sort = SortKeys(joining: [])      // freed before the findings are copied in order
-        return order.map { findings[$0] }
     }
 
     /// `0..<count` ordered by `less`: chunks sorted on every core, then merged.

@@ -32,13 +32,12 @@ final class RowContext: Sendable {
         self.plans = plans
     }
 
-    /// `details(rule, row)` into a writer's scratch: the record's values, message, owners and
-    /// values read into buffers it reuses.
+    /// The details of `rule` on `row`, from the cells the rule reads (or else the whole record),
+    /// into a writer's scratch: buffers it reuses from one finding to the next.
     func details(_ rule: Rule, _ row: FlaggedRow, into scratch: DetailsScratch) {
         let plan = plans[ObjectIdentifier(rule)]!
-        guard let read = plan.read else { scratch.set(details(rule, row)); return }
         let activation = scratch.activation(for: self)
-        row.read(read, into: &activation.values)
+        if let read = plan.read { row.read(read, into: &activation.values) } else { activation.values = row.record().values }
         scratch.message.removeAll(keepingCapacity: true)
         rule.message.render(activation, into: &scratch.message)
         scratch.owners.removeAll(keepingCapacity: true)
@@ -47,13 +46,11 @@ final class RowContext: Sendable {
         for v in plan.values { scratch.values.append((v.name, activation.values[v.slot])) }
     }
 
-    /// The details of `rule` on `row`: from the cells the rule reads, or else from the whole record.
+    /// The same details, as a `Details` of their own.
     func details(_ rule: Rule, _ row: FlaggedRow) -> Finding.Details {
-        let plan = plans[ObjectIdentifier(rule)]!
-        let values = plan.read.map(row.values) ?? row.record().values
-        let activation = Activation(values: values, globals: globals, today: today)
-        return Finding.Details(message: rule.message.render(activation), owners: ownerSlot.map { Engine.owners(values[$0]) } ?? [],
-                               values: plan.values.map { (name: $0.name, value: values[$0.slot]) })
+        let scratch = DetailsScratch()
+        details(rule, row, into: scratch)
+        return Finding.Details(message: String(decoding: scratch.message, as: UTF8.self), owners: scratch.owners, values: scratch.values)
     }
 }
 
