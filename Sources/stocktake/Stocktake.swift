@@ -95,7 +95,13 @@ enum Output {
             try body { try write($0, to: STDOUT_FILENO) }
             return
         }
-        let url = URL(fileURLWithPath: path)
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            try streamInPlace(to: path, isDirectory: info.st_mode & S_IFMT == S_IFDIR, body)
+            return
+        }
+        // Through a symbolic link, the file it points to is replaced and the link kept.
+        let url = URL(fileURLWithPath: path).resolvingSymlinksInPath()
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
               let handle = try? FileHandle(forWritingTo: temporary) else {
@@ -113,5 +119,15 @@ enum Output {
             try? FileManager.default.removeItem(at: temporary)
             throw Failure("cannot write \(path): \(error.localizedDescription)", .internalError)
         }
+    }
+
+    /// A device, pipe or socket (`/dev/stdout`, `/dev/null`, a FIFO another job reads) is
+    /// written as it is: renaming a temporary file onto it would replace it with a regular file.
+    private static func streamInPlace(to path: String, isDirectory: Bool, _ body: (([UInt8]) throws -> Void) throws -> Void) throws {
+        if isDirectory { throw Failure("cannot write \(path): it is a directory", .usage) }
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure("cannot write \(path): \(String(cString: strerror(errno)))", .internalError) }
+        defer { close(fd) }
+        try body { try write($0, to: fd) }
     }
 }

@@ -142,4 +142,30 @@ import FoundationXML
         let row = r.stdout.split(separator: "\r\n")[1]
         #expect(row.hasPrefix("critical,overdue-action,'=HYPERLINK(1),'=HYPERLINK(1) was due 2024-01-01"))
     }
+
+    /// A report path that is a device, a pipe, a directory or a symbolic link is written as the
+    /// user meant: never replaced by a regular file, never removed.
+    @Test func reportPathsAreWrittenInPlace() throws {
+        let base = ["check", "examples/send-improvement-plan.yaml", "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01"]
+        // /proc/self/fd/1 rather than /dev/stdout or /dev/null: were this to regress, the run
+        // would replace those with regular files; in /proc it cannot.
+        let device = try CLI.run(base + ["--format", "summary:/proc/self/fd/1"])
+        #expect(device.code == 1)
+        #expect(device.stdout.hasPrefix("{"), "the summary went to the pipe that is the run's standard output")
+
+        let dir = try CLI.temporaryDirectory()
+        let kept = dir.appendingPathComponent("kept.txt")
+        try "mine".write(to: kept, atomically: true, encoding: .utf8)
+        let folder = try CLI.run(base + ["--format", "json:\(dir.path)"])
+        #expect(folder.code == 2)
+        #expect(folder.stderr == "cannot write \(dir.path): it is a directory\n")
+        #expect(try String(contentsOf: kept, encoding: .utf8) == "mine", "the folder and its files are untouched")
+
+        let target = dir.appendingPathComponent("report.json"), link = dir.appendingPathComponent("latest.json")
+        try "old".write(to: target, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        _ = try CLI.run(base + ["--format", "json:\(link.path)"])
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == target.path, "the link is kept")
+        #expect(try String(contentsOf: target, encoding: .utf8).hasPrefix("{"), "the file it points to has the report")
+    }
 }
