@@ -39,6 +39,25 @@ extension Array where Element: Sendable {
     }
 }
 
+extension Array {
+    /// `(0..<count).map(element)` on every core, written in place: for arrays of millions of
+    /// references, where joining chunks would copy (and count) each reference again.
+    public init(count: Int, concurrentlyFilling element: (Int) -> Element) {
+        self.init(unsafeUninitializedCapacity: count) { buffer, initialized in
+            let chunks = Swift.min((count + 65_535) / 65_536, 64)
+            let out = UncheckedSendable(buffer.baseAddress)
+            withoutActuallyEscaping(element) { element in
+                let make = UncheckedSendable(element)
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    let size = (count + chunks - 1) / chunks
+                    for i in (c * size)..<Swift.min(count, (c + 1) * size) { (out.value! + i).initialize(to: make.value(i)) }
+                }
+            }
+            initialized = count
+        }
+    }
+}
+
 /// A closure handed to worker threads: callers of `concurrentMap` pass transforms that only
 /// read shared state.
 private struct UncheckedSendable<T>: @unchecked Sendable {

@@ -102,18 +102,31 @@ public final class RowBatch: VectorInput {
     }
 
     /// One field of a row: from its cell where that is the record's value, else from the record.
-    public func value(_ row: Int, slot: Int) -> Value {
-        guard let kind = reader.vectorColumns[slot] else { return record(at: row).values[slot] }
-        let column = reader.slotColumns[slot]
-        guard column >= 0 else { return .null }
-        let (start, end) = range(row: row, column: column)
+    public func value(_ row: Int, slot: Int) -> Value { value(row, reader.field(slot)) }
+
+    /// How to read one field of these rows, worked out once for the many rows it is read from.
+    public func field(_ slot: Int) -> RowField { reader.field(slot) }
+
+    public func value(_ row: Int, _ field: RowField) -> Value {
+        guard let kind = field.kind else { return record(at: row).values[field.slot] }
+        guard field.column >= 0 else { return .null }
+        let (start, end) = range(row: row, column: field.column)
         return FlaggedRow.value(UnsafeBufferPointer(start: bytes + start, count: end - start), kind)
     }
 
-    /// The row, kept for the findings it has (the batch itself is reused for the next rows).
-    public func flagged(_ row: Int) -> FlaggedRow {
-        let start = Int(rowStarts[row]), end = Int(fieldEnds[row * columnCount + columnCount - 1])
-        return FlaggedRow(bytes: Array(UnsafeBufferPointer(start: bytes + start, count: end - start)), line: lines[row], reader: reader)
+    /// Where row `row`'s bytes start, and how many there are.
+    func span(_ row: Int) -> (start: Int, count: Int) {
+        let start = Int(rowStarts[row])
+        return (start, Int(fieldEnds[row * columnCount + columnCount - 1]) - start)
+    }
+
+    /// Copies row `row` out (for `KeptRows`: the batch itself is reused for the next rows): its
+    /// cell ends, from the row's start, and its bytes.
+    func copy(_ row: Int, ends: UnsafeMutablePointer<UInt32>, bytes out: UnsafeMutablePointer<UInt8>) {
+        let (start, count) = span(row)
+        let rowEnds = fieldEnds + row * columnCount
+        for c in 0..<columnCount { ends[c] = UInt32(Int(rowEnds[c]) - start) }
+        out.update(from: bytes + start, count: count)
     }
 
     private func range(row: Int, column: Int) -> (start: Int, end: Int) {
@@ -209,12 +222,22 @@ final class RowReader: Sendable {
         vectorColumns = columns
     }
 
+    func field(_ slot: Int) -> RowField { RowField(slot: slot, column: slotColumns[slot], kind: vectorColumns[slot]) }
+
     func record(_ cells: [String], line: Int) -> Record {
         // Batches hold only rows whose mapped cells are plain text or dates (`PlainTableScanner`),
         // which cannot fail to read; the fallback is never taken.
         (try? importer.makeRecord(cells: cells, raw: cells, row: TableRow(cells: cells, line: line)))
             ?? Record(values: importer.reader.emptyValues, source: SourceLocation(file: importer.file, line: line))
     }
+}
+
+/// How one field of a plain table's rows is read: from its cell (none: always null) where that
+/// is the record's value, else from the whole record.
+public struct RowField: Sendable {
+    let slot: Int
+    let column: Int
+    let kind: VectorColumn?
 }
 
 /// Which cells hold some fields of a plain table's rows, in column order (see `RowBatch.readPlan`).
@@ -227,40 +250,79 @@ public struct ReadPlan: Sendable {
     let cells: [Cell]
 }
 
-/// A batch row kept for the findings it has: only its bytes, read again when a report asks.
-public final class FlaggedRow: Sendable {
-    let bytes: [UInt8]
-    public let line: Int
+/// The rows of a table part that have findings, kept for their reports: each row's cell ends
+/// and bytes, packed into large blocks (a national extract keeps about a million such rows, and
+/// one allocation each cost more than copying them). Filled by one engine while it checks;
+/// only read, from any thread, once its findings are shared.
+public final class KeptRows: @unchecked Sendable {
     let reader: RowReader
+    private var blocks: [UnsafeMutableRawPointer] = []
+    private var free = 0, left = 0
+    private static let blockSize = 1 << 20
 
-    init(bytes: [UInt8], line: Int, reader: RowReader) {
-        self.bytes = bytes
-        self.line = line
-        self.reader = reader
+    public init(_ batch: RowBatch) { reader = batch.reader }
+
+    deinit { for block in blocks { block.deallocate() } }
+
+    /// Row `row` of `batch` (one read by this part's reader), kept.
+    public func keep(_ batch: RowBatch, _ row: Int) -> FlaggedRow {
+        let columns = reader.columnCount
+        let count = batch.span(row).count
+        let size = (columns * 4 + count + 3) & ~3      // keeps the next row's ends aligned
+        if size > left {
+            let block = UnsafeMutableRawPointer.allocate(byteCount: max(size, Self.blockSize), alignment: 4)
+            blocks.append(block)
+            (free, left) = (0, max(size, Self.blockSize))
+        }
+        let at = blocks[blocks.count - 1] + free
+        (free, left) = (free + size, left - size)
+        let ends = at.bindMemory(to: UInt32.self, capacity: columns)
+        batch.copy(row, ends: ends, bytes: (at + columns * 4).assumingMemoryBound(to: UInt8.self))
+        return FlaggedRow(ends: UnsafePointer(ends), line: batch.line(at: row), rows: self)
     }
+}
+
+/// A batch row kept for the findings it has, in `KeptRows`: only its bytes and where its cells
+/// end, read again when a report asks. Valid while its `KeptRows` is (findings hold that).
+public struct FlaggedRow: @unchecked Sendable {
+    /// Where each cell ends, from the start of the row's bytes, which follow.
+    private let ends: UnsafePointer<UInt32>
+    public let line: Int
+    private unowned(unsafe) let rows: KeptRows
+
+    init(ends: UnsafePointer<UInt32>, line: Int, rows: KeptRows) {
+        self.ends = ends
+        self.line = line
+        self.rows = rows
+    }
+
+    private var reader: RowReader { rows.reader }
+    private var bytes: UnsafePointer<UInt8> { UnsafeRawPointer(ends + reader.columnCount).assumingMemoryBound(to: UInt8.self) }
 
     public var file: String { reader.importer.file }
 
+    /// The text of cell `column`, as bytes.
+    public func cell(_ column: Int) -> UnsafeBufferPointer<UInt8> {
+        let start = column == 0 ? 0 : Int(ends[column - 1]) + 1
+        return UnsafeBufferPointer(start: bytes + start, count: Int(ends[column]) - start)
+    }
+
     public func record() -> Record {
-        reader.record(bytes.split(separator: reader.delimiter, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) },
-                      line: line)
+        reader.record((0..<reader.columnCount).map { String(decoding: cell($0), as: UTF8.self) }, line: line)
     }
 
     /// The value of one field, read from its cell alone where that gives the record's value.
-    public func value(slot: Int) -> Value {
-        guard let kind = reader.vectorColumns[slot] else { return record().values[slot] }
-        let column = reader.slotColumns[slot]
-        guard column >= 0 else { return .null }
-        return bytes.withUnsafeBufferPointer { row in
-            var cells = Cells(row, delimiter: reader.delimiter)
-            return cells.cell(column).map { Self.value($0, kind) } ?? .null
-        }
+    public func value(slot: Int) -> Value { value(reader.field(slot)) }
+
+    public func value(_ field: RowField) -> Value {
+        guard let kind = field.kind else { return record().values[field.slot] }
+        return field.column >= 0 ? Self.value(cell(field.column), kind) : .null
     }
 
-    /// The record's values of a plan's fields (the others null), read in one pass over the row
-    /// that stops after the last cell it needs, into an array reused from row to row: every slot
-    /// is reset to null and the plan's are read, without allocating once it has the record's size.
-    public func read(_ plan: ReadPlan, into values: inout [Value]) {
+    /// The record's values of a plan's fields (the others null), into an array reused from row
+    /// to row, without allocating once it has the record's size. `previous` is the plan the
+    /// array was last read with: only its slots are reset (nil: the array may hold anything).
+    public func read(_ plan: ReadPlan, into values: inout [Value], after previous: ReadPlan?) {
         let count = reader.slotColumns.count
         if values.count != count {
             // Not `repeating:`, which for an enum this size cost more than reading the cells.
@@ -268,39 +330,13 @@ public final class FlaggedRow: Sendable {
                 for i in 0..<count { (slots.baseAddress! + i).initialize(to: .null) }
                 initialized = count
             }
+        } else if let previous {
+            for cell in previous.cells { values[cell.slot] = .null }
         } else {
             for i in 0..<count { values[i] = .null }
         }
-        bytes.withUnsafeBufferPointer { row in
-            var cells = Cells(row, delimiter: reader.delimiter)
-            for cell in plan.cells {
-                guard let text = cells.cell(cell.column) else { return }
-                values[cell.slot] = Self.value(text, cell.kind)
-            }
-        }
-    }
-
-    /// The cells of a row, found left to right with memchr; asked for in increasing column order.
-    private struct Cells {
-        let row: UnsafeBufferPointer<UInt8>
-        let delimiter: Int32
-        var column = 0, start = 0
-
-        init(_ row: UnsafeBufferPointer<UInt8>, delimiter: UInt8) {
-            self.row = row
-            self.delimiter = Int32(delimiter)
-        }
-
-        /// The cell at `target` (not before the last one asked for), nil past the row's end.
-        mutating func cell(_ target: Int) -> UnsafeBufferPointer<UInt8>? {
-            guard let base = row.baseAddress else { return nil }
-            while column < target {
-                guard let found = memchr(base + start, delimiter, row.count - start) else { return nil }
-                start = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
-                column += 1
-            }
-            let end = memchr(base + start, delimiter, row.count - start).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? row.count
-            return UnsafeBufferPointer(rebasing: row[start..<end])
+        values.withUnsafeMutableBufferPointer { values in
+            for cell in plan.cells { values[cell.slot] = Self.value(self.cell(cell.column), cell.kind) }
         }
     }
 

@@ -1,3 +1,5 @@
+import Expressions
+
 /// Bytes appended through a raw pointer. The JSON report appends a few dozen short pieces per
 /// finding, millions of times; `Array.append(contentsOf:)` costs several times the copy itself
 /// (uniqueness and capacity checks, generic iteration), so hot writers use this instead.
@@ -74,6 +76,20 @@ struct ByteBuffer: ~Copyable {
             return out.count - i
         }
         count += n
+    }
+
+    /// A date as a JSON string, `"YYYY-MM-DD"`, written digit by digit (years past 9999 through
+    /// `description`).
+    mutating func appendQuoted(_ day: Day) {
+        let (y, m, d) = day.civil
+        guard (0...9999).contains(y) else { appendQuoted(day.description); return }
+        reserve(12)
+        let out = base + count
+        out[0] = UInt8(ascii: "\""); out[11] = UInt8(ascii: "\"")
+        out[1] = UInt8(48 + y / 1000); out[2] = UInt8(48 + y / 100 % 10); out[3] = UInt8(48 + y / 10 % 10); out[4] = UInt8(48 + y % 10)
+        out[5] = UInt8(ascii: "-"); out[6] = UInt8(48 + m / 10); out[7] = UInt8(48 + m % 10)
+        out[8] = UInt8(ascii: "-"); out[9] = UInt8(48 + d / 10); out[10] = UInt8(48 + d % 10)
+        count += 12
     }
 
     /// A JSON string literal: quotes, and escapes where JSON requires them.

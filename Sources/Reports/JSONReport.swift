@@ -107,6 +107,20 @@ struct FindingJSON {
         return (kinds.last!.head, kinds.last!.escalateTo)
     }
 
+    /// The last escalation level: from its id to its closing brace (findings share a few levels).
+    private var level: (level: ObjectIdentifier, piece: [UInt8])?
+
+    private mutating func piece(_ e: EscalationLevel) -> [UInt8] {
+        if let level, level.level == ObjectIdentifier(e) { return level.piece }
+        var piece = ByteBuffer(capacity: 128)
+        piece.append(K.level); piece.appendQuoted(e.id)
+        piece.append(K.name); piece.appendQuoted(e.name)
+        piece.append(K.recipients); Self.strings(e.recipients, depth: 4, into: &piece)
+        piece.append(K.close3)
+        level = (ObjectIdentifier(e), piece.bytes)
+        return level!.piece
+    }
+
     private mutating func source(_ name: String) -> [UInt8] {
         if let file, file.name == name { return file.piece }
         var piece = ByteBuffer(capacity: 128)
@@ -127,16 +141,10 @@ struct FindingJSON {
         out.append(K.message); said.message.withUnsafeBufferPointer { out.appendQuoted($0) }
         out.append(K.owners); Self.strings(said.owners, depth: 3, into: &out)
         out.append(kind.escalateTo)
-        if let e = f.escalation {
-            out.append(K.level); out.appendQuoted(e.id)
-            out.append(K.name); out.appendQuoted(e.name)
-            out.append(K.recipients); Self.strings(e.recipients, depth: 4, into: &out)
-            out.append(K.close3)
-        } else {
-            out.append(K.null)
-        }
-        out.append(source(f.source.file)); out.append(decimal: f.source.line)
-        if let c = f.source.column { out.append(K.column); out.append(decimal: c) }
+        if let e = f.escalation { out.append(piece(e)) } else { out.append(K.null) }
+        let source = f.source
+        out.append(self.source(source.file)); out.append(decimal: source.line)
+        if let c = source.column { out.append(K.column); out.append(decimal: c) }
         out.append(K.close3)
         out.append(K.values)
         if said.values.isEmpty {
@@ -181,7 +189,7 @@ struct FindingJSON {
         switch v {
         case .null: out.append(K.null)
         case .string(let s): out.appendQuoted(s)
-        case .date(let d): out.appendQuoted(d.description)
+        case .date(let d): out.appendQuoted(d)
         default: JSON(v).write(into: &out, indent: 4)
         }
     }

@@ -63,9 +63,9 @@ extension Engine {
                 guard count(r, outcome!), !countOnly else { continue }
                 if case .fired(let level) = outcome!, rule.priority == nil {
                     // Kept as the row's bytes: messages are written when a report asks for them.
-                    let row = flagged[i] ?? batch.flagged(i)
+                    let row = flagged[i] ?? context.rows.keep(batch, i)
                     flagged[i] = row
-                    findings.append(Engine.finding(rule, level: level, row, context, placing: &placement))
+                    findings.append(Engine.finding(rule, level: level, batch, i, row, context, placing: &placement))
                 } else {
                     activation.values = record(i).values
                     findings.append(Engine.finding(rule, outcome!, record(i), activation, schema))

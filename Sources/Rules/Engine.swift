@@ -197,43 +197,38 @@ public struct Engine {
     private static func makeFinding(_ rule: Rule, _ record: Record, _ schema: CollectionSchema, _ activation: Activation,
                                     level: Severity, message: String, priority: Int, error: Bool) -> Finding {
         let key = schema.slot(of: schema.key).map { record.values[$0] } ?? .null
-        let (ref, fingerprint) = identity(rule, key, record.source.line, schema) { record.values }
-        let said = Finding.Details(message: message, owners: schema.ownerField.flatMap(schema.slot(of:)).map { owners(record.values[$0]) } ?? [],
-                                   values: readValues(rule, activation.values, schema))
-        return Finding(rule.kind(level), ref: ref, said: .known(said), source: record.source,
-                       priority: priority, fingerprint: fingerprint, evaluationError: error,
-                       due: date(record.values, "due", schema), dueOriginal: date(record.values, "due_original", schema),
-                       section: schema.slot(of: "section").flatMap { if case .string(let s) = record.values[$0] { s } else { nil } })
+        let (ref, fingerprint) = identity(rule.id, key, record.source.line, schema) { record.values }
+        let details = Finding.Details(message: message, owners: schema.ownerField.flatMap(schema.slot(of:)).map { owners(record.values[$0]) } ?? [],
+                                      values: readValues(rule, activation.values, schema))
+        let known = Finding.Known(ref: ref, source: record.source, fingerprint: fingerprint, evaluationError: error,
+                                  due: date(record.values, "due", schema), dueOriginal: date(record.values, "due_original", schema),
+                                  section: schema.slot(of: "section").flatMap { if case .string(let s) = record.values[$0] { s } else { nil } },
+                                  details: details)
+        return Finding(rule.kind(level), said: .known(known), priority: priority)
     }
 
-    /// A finding of a batch row, whose message and values are worked out when a report asks.
-    static func finding(_ rule: Rule, level: Severity, _ row: FlaggedRow, _ context: RowContext,
+    /// A finding of a batch row: its kind, priority, level and row (see `Finding`). What the
+    /// ladder needs of the row is read from the batch, whose cells are already split.
+    static func finding(_ rule: Rule, level: Severity, _ batch: RowBatch, _ i: Int, _ row: FlaggedRow, _ context: RowContext,
                         placing placement: inout LadderPlacement?) -> Finding {
-        let key = context.keySlot.map { row.value(slot: $0) } ?? .null
-        // With a key, the fingerprint follows from the ref (see `Finding.fingerprint`).
-        let (ref, fingerprint) = key.isNull ? identity(rule, key, row.line, context.schema) { row.record().values }
-                                            : (Template.display(key), nil)
-        func date(_ slot: Int?) -> Day? {
-            guard let slot, case .date(let d) = row.value(slot: slot) else { return nil }
-            return d
-        }
-        var section: String?
-        if let slot = context.sectionSlot, case .string(let s) = row.value(slot: slot) { section = s }
-        let due = date(context.dueSlot)
         let kind = rule.kind(level)
-        let escalation = placement?.level(kind, ref: ref, runs: 1, due: due, owners: { context.ownerSlot.map { owners(row.value(slot: $0)) } ?? [] })
-        return Finding(kind, ref: ref, said: .row(row, rule, context), source: SourceLocation(file: row.file, line: row.line),
-                       priority: level.rankWeight + (rule.statutory ? 50_000 : 0), fingerprint: fingerprint, evaluationError: false,
-                       due: due, dueOriginal: date(context.dueOriginalSlot), section: section, escalation: escalation)
+        var escalation: EscalationLevel?
+        if placement != nil {
+            var due: Day?
+            if let field = context.due, case .date(let d) = batch.value(i, field) { due = d }
+            escalation = placement!.level(kind, ref: { context.ref(row) }, runs: 1, due: due,
+                                          owners: { context.owner.map { owners(batch.value(i, $0)) } ?? [] })
+        }
+        return Finding(kind, said: .row(row, rule, context), priority: level.rankWeight + (rule.statutory ? 50_000 : 0), escalation: escalation)
     }
 
     /// The ref a record is known by, and the finding's fingerprint. Without a key, identity falls
     /// back to the record's content, which survives reordering.
-    private static func identity(_ rule: Rule, _ key: Value, _ line: Int, _ schema: CollectionSchema,
-                                 _ values: () -> [Value]) -> (ref: String, fingerprint: String) {
+    static func identity(_ rule: String, _ key: Value, _ line: Int, _ schema: CollectionSchema,
+                         _ values: () -> [Value]) -> (ref: String, fingerprint: String) {
         let ref = key.isNull ? "line \(line)" : Template.display(key)
         let identity = key.isNull ? values().map(Template.display).joined(separator: "\u{1E}") : ref
-        return (ref, Fingerprint.of(rule.id, schema.name, identity))
+        return (ref, Fingerprint.of(rule, schema.name, identity))
     }
 
     /// The owners in an owner field's value (a list of names or one name).

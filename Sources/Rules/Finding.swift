@@ -20,7 +20,9 @@ public final class FindingKind: Sendable {
 }
 
 /// One rule firing on one record. A class: runs over national data keep millions of findings,
-/// and sorting or merging them should move references, not every field.
+/// and sorting or merging them should move references, not every field. A finding of a batch
+/// row stores only its kind, priority, level and row: what else it says is read from the row's
+/// cells when asked (that makes it a third of the size, and a million of them fit in memory).
 public final class Finding: Sendable {
     public let kind: FindingKind
     public var rule: String { kind.rule }
@@ -28,36 +30,70 @@ public final class Finding: Sendable {
     public var severity: Severity { kind.severity }
     public var statutory: Bool { kind.statutory }
     public var escalateTo: [String] { kind.escalateTo }
-    public let ref: String
-    public let source: SourceLocation
     /// Higher is more urgent; orders findings within a severity.
     public let priority: Int
-    /// Rule id + record identity (not line numbers), so a problem keeps its identity across runs.
-    public var fingerprint: String {
-        if let storedFingerprint { return storedFingerprint }
-        guard case .row(_, _, let context) = said else { return "" }
-        return Fingerprint.of(rule, context.schema.name, ref)
-    }
-    /// Nil for findings of batch rows with a key: their fingerprint is that of their ref, worked
-    /// out when asked (most runs that make millions of findings never ask).
-    private let storedFingerprint: String?
-    /// True when the rule could not be evaluated for this record (a type error in the data).
-    public let evaluationError: Bool
+    /// Where the finding stands on the escalation ladder, and who hears of it there.
+    public let escalation: EscalationLevel?
+    /// Kept apart: most findings have neither, and a waiver is larger than the rest of a finding.
+    private let notes: Notes?
+    private let said: Said
+
     /// The waiver covering this finding, if any: it is reported but does not count.
     public var waiver: Waiver? { notes?.waiver }
     /// When history is kept: first seen, and runs in a row.
     public var history: FindingHistory? { notes?.history }
-    /// Kept apart: most findings have neither, and a waiver is larger than the rest of a finding.
-    private let notes: Notes?
+
+    public var ref: String {
+        switch said {
+        case .known(let k): return k.ref
+        case .row(let row, _, let context): return context.ref(row)
+        }
+    }
+
+    public var source: SourceLocation {
+        switch said {
+        case .known(let k): return k.source
+        case .row(let row, _, _): return SourceLocation(file: row.file, line: row.line)
+        }
+    }
+
+    /// Rule id + record identity (not line numbers), so a problem keeps its identity across runs.
+    public var fingerprint: String {
+        switch said {
+        case .known(let k): return k.fingerprint
+        case .row(let row, let rule, let context): return context.fingerprint(rule, row)
+        }
+    }
+
+    /// True when the rule could not be evaluated for this record (a type error in the data).
+    public var evaluationError: Bool {
+        if case .known(let k) = said { return k.evaluationError }
+        return false
+    }
+
     /// The record's due date, when it has one (for the ladder's days overdue).
-    public let due: Day?
+    public var due: Day? {
+        switch said {
+        case .known(let k): return k.due
+        case .row(let row, _, let context): return context.date(row, context.due)
+        }
+    }
+
     /// The record's first stated due date, when its timescale was revised (for slippage charts).
-    public let dueOriginal: Day?
+    public var dueOriginal: Day? {
+        switch said {
+        case .known(let k): return k.dueOriginal
+        case .row(let row, _, let context): return context.date(row, context.dueOriginal)
+        }
+    }
+
     /// The record's section or priority area, when it has one (for grouping).
-    public let section: String?
-    /// Where the finding stands on the escalation ladder, and who hears of it there.
-    public let escalation: EscalationLevel?
-    private let said: Said
+    public var section: String? {
+        switch said {
+        case .known(let k): return k.section
+        case .row(let row, _, let context): return context.section(row)
+        }
+    }
 
     /// What a finding says: its message, the record's owners and the values the rule read.
     public struct Details: Sendable {
@@ -67,16 +103,39 @@ public final class Finding: Sendable {
         public var values: [(name: String, value: Value)]
     }
 
-    /// Details worked out when the rule fired, or — for the rows of a large table, which may
-    /// have millions of findings — only when a report asks, from the row's bytes.
+    /// What a finding of a record (not a batch row) says about it, worked out when it fired.
+    final class Known: Sendable {
+        let ref: String
+        let source: SourceLocation
+        let fingerprint: String
+        let evaluationError: Bool
+        let due: Day?, dueOriginal: Day?
+        let section: String?
+        let details: Details
+
+        init(ref: String, source: SourceLocation, fingerprint: String, evaluationError: Bool, due: Day?, dueOriginal: Day?,
+             section: String?, details: Details) {
+            self.ref = ref
+            self.source = source
+            self.fingerprint = fingerprint
+            self.evaluationError = evaluationError
+            self.due = due
+            self.dueOriginal = dueOriginal
+            self.section = section
+            self.details = details
+        }
+    }
+
+    /// Everything known when the rule fired, or — for the rows of a large table, which may have
+    /// millions of findings — the row, read again when asked.
     enum Said: Sendable {
-        case known(Details)
+        case known(Known)
         case row(FlaggedRow, Rule, RowContext)
     }
 
     public var details: Details {
         switch said {
-        case .known(let d): return d
+        case .known(let k): return k.details
         case .row(let row, let rule, let context): return context.details(rule, row)
         }
     }
@@ -85,7 +144,7 @@ public final class Finding: Sendable {
     /// millions of findings, where building each finding's strings and arrays cost the most.
     public func details(into scratch: DetailsScratch) {
         switch said {
-        case .known(let d): scratch.set(d)
+        case .known(let k): scratch.set(k.details)
         case .row(let row, let rule, let context): context.details(rule, row, into: scratch)
         }
     }
@@ -95,10 +154,8 @@ public final class Finding: Sendable {
 
     public var owners: [String] {
         switch said {
-        case .known(let d): return d.owners
-        case .row(let row, _, let context):
-            // The owner's cell alone, where it holds the value (the ladder asks for every finding).
-            return context.ownerSlot.map { Engine.owners(row.value(slot: $0)) } ?? []
+        case .known(let k): return k.details.owners
+        case .row(let row, _, let context): return context.owners(row)
         }
     }
 
@@ -106,26 +163,18 @@ public final class Finding: Sendable {
          escalateTo: [String], source: SourceLocation, values: [(name: String, value: Value)], priority: Int,
          fingerprint: String, evaluationError: Bool, waiver: Waiver? = nil, history: FindingHistory? = nil, due: Day? = nil,
          dueOriginal: Day? = nil, section: String? = nil, escalation: EscalationLevel? = nil) {
-        self.init(FindingKind(rule: rule, title: title, severity: severity, statutory: statutory, escalateTo: escalateTo), ref: ref,
-                  said: .known(Details(message: message, owners: owners, values: values)), source: source, priority: priority,
-                  fingerprint: fingerprint, evaluationError: evaluationError, waiver: waiver, history: history, due: due,
-                  dueOriginal: dueOriginal, section: section, escalation: escalation)
+        let known = Known(ref: ref, source: source, fingerprint: fingerprint, evaluationError: evaluationError, due: due,
+                          dueOriginal: dueOriginal, section: section, details: Details(message: message, owners: owners, values: values))
+        self.init(FindingKind(rule: rule, title: title, severity: severity, statutory: statutory, escalateTo: escalateTo),
+                  said: .known(known), priority: priority, waiver: waiver, history: history, escalation: escalation)
     }
 
-    init(_ kind: FindingKind, ref: String, said: Said, source: SourceLocation, priority: Int, fingerprint: String?,
-         evaluationError: Bool, waiver: Waiver? = nil, history: FindingHistory? = nil, due: Day? = nil, dueOriginal: Day? = nil,
-         section: String? = nil, escalation: EscalationLevel? = nil) {
+    init(_ kind: FindingKind, said: Said, priority: Int, waiver: Waiver? = nil, history: FindingHistory? = nil,
+         escalation: EscalationLevel? = nil) {
         self.kind = kind
-        self.ref = ref
         self.said = said
-        self.source = source
         self.priority = priority
-        storedFingerprint = fingerprint
-        self.evaluationError = evaluationError
         notes = waiver == nil && history == nil ? nil : Notes(waiver: waiver, history: history)
-        self.due = due
-        self.dueOriginal = dueOriginal
-        self.section = section
         self.escalation = escalation
     }
 
@@ -135,9 +184,8 @@ public final class Finding: Sendable {
 
     /// The same finding with what later stages add: a waiver, history, an escalation level.
     private func copy(waiver: Waiver? = nil, history: FindingHistory? = nil, escalation: EscalationLevel? = nil) -> Finding {
-        Finding(kind, ref: ref, said: said, source: source, priority: priority, fingerprint: storedFingerprint, evaluationError: evaluationError,
-                waiver: waiver ?? self.waiver, history: history ?? self.history, due: due, dueOriginal: dueOriginal,
-                section: section, escalation: escalation ?? self.escalation)
+        Finding(kind, said: said, priority: priority, waiver: waiver ?? self.waiver, history: history ?? self.history,
+                escalation: escalation ?? self.escalation)
     }
 }
 
@@ -206,17 +254,23 @@ public enum Fingerprint {
 
     /// `of([a, b, c])` without building the array (made for every finding of large tables).
     public static func of(_ a: String, _ b: String, _ c: String) -> String {
+        var stream = prefix(a, b)
+        stream.add(c)
+        return stream.value
+    }
+
+    /// The hash of `of([a, b, c])` before `c`: findings of one rule and collection share it.
+    static func prefix(_ a: String, _ b: String) -> Stream {
         var stream = Stream()
         stream.add(a)
         stream.add(CollectionOfOne(0x1F))
         stream.add(b)
         stream.add(CollectionOfOne(0x1F))
-        stream.add(c)
-        return stream.value
+        return stream
     }
 
     /// The hash over bytes given a piece at a time (files of any size are read in chunks).
-    public struct Stream {
+    public struct Stream: Sendable {
         private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
 
         public init() {}

@@ -4,16 +4,36 @@ import PlanData
 /// The order findings are reported in, and the merging of a plan's parts into one result.
 extension CheckResult {
     /// Findings in priority order: severity, then priority, then ref (naturally), rule, file and line.
-    static func prioritised(_ findings: [Finding]) -> [Finding] {
-        priorityOrder(findings).map { findings[$0] }
+    static func prioritised(_ findings: [Finding]) -> [Finding] { prioritised([findings]) }
+
+    /// The findings of several lists (a plan's parts, each from one core) in one list, in
+    /// priority order, without first joining them.
+    static func prioritised(_ lists: [[Finding]]) -> [Finding] {
+        var starts = [0]
+        for list in lists { starts.append(starts.last! + list.count) }
+        let findings = Joined(lists: lists, starts: starts)
+        let order = priorityOrder(findings)
+        return [Finding](count: findings.count) { findings[order[$0]] }
+    }
+
+    /// Several lists of findings read as one, without copying them.
+    struct Joined: Sendable {
+        let lists: [[Finding]]
+        let starts: [Int]
+        var count: Int { starts.last! }
+
+        subscript(i: Int) -> Finding {
+            var list = 0
+            while i >= starts[list + 1] { list += 1 }
+            return lists[list][i - starts[list]]
+        }
     }
 
     /// The findings' indexes in priority order. Sort keys laid out side by side, refs in one byte
     /// arena, rules and files by rank: with millions of findings, following a pointer per
-    /// comparison is what costs. Keys are made a chunk at a time on every core, and freed on
-    /// return, before the findings are copied in order.
-    private static func priorityOrder(_ findings: [Finding]) -> [Int] {
-        let sort = SortKeys(joining: findings.concurrentMapChunks(minimumChunk: 1 << 16) { [SortKeys($0)] })
+    /// comparison is what costs. Keys are made on every core, and freed on return.
+    private static func priorityOrder(_ findings: Joined) -> [Int] {
+        let sort = SortKeys(findings)
         return sort.arena.withUnsafeBufferPointer { bytes in
             sort.keys.withUnsafeBufferPointer { k in
                 parallelSorted(findings.count) { i, j in
@@ -22,7 +42,8 @@ extension CheckResult {
                     if a.priority != b.priority { return a.priority > b.priority }
                     // Keys order as the refs do wherever both have one (see `naturalKey`).
                     if a.natural != b.natural, a.natural != .max, b.natural != .max { return a.natural < b.natural }
-                    let x = UnsafeBufferPointer(rebasing: bytes[a.ref]), y = UnsafeBufferPointer(rebasing: bytes[b.ref])
+                    let x = UnsafeBufferPointer(rebasing: bytes[Int(a.ref.lowerBound)..<Int(a.ref.upperBound)])
+                    let y = UnsafeBufferPointer(rebasing: bytes[Int(b.ref.lowerBound)..<Int(b.ref.upperBound)])
                     if x.count != y.count || memcmp(x.baseAddress!, y.baseAddress!, x.count) != 0 { return naturalLess(x, y) }
                     if a.rule != b.rule { return a.rule < b.rule }
                     if a.file != b.file { return a.file < b.file }
@@ -31,7 +52,6 @@ extension CheckResult {
             }
         }
     }
-
     /// `0..<count` ordered by `less`: chunks sorted on every core, then merged.
     private static func parallelSorted(_ count: Int, by less: (Int, Int) -> Bool) -> [Int] {
         let chunk = max(1 << 16, (count + 3) / 4)
@@ -64,7 +84,6 @@ extension CheckResult {
         var merged = parts[0]
         for part in parts.dropFirst() {
             merged.records += part.records
-            merged.findings += part.findings
             for i in merged.stats.indices {
                 merged.stats[i].examined += part.stats[i].examined
                 merged.stats[i].flagged += part.stats[i].flagged
@@ -72,56 +91,98 @@ extension CheckResult {
             }
             merged.severityCounts.merge(part.severityCounts, uniquingKeysWith: +)
         }
-        merged.findings = prioritised(merged.findings)
+        merged.findings = prioritised(parts.map(\.findings))
         return merged
     }
 }
 
-/// The sort keys of findings, side by side, with their refs in one byte arena.
-private struct SortKeys: Sendable {
+/// The sort keys of findings, side by side, with their refs in one byte arena. Made a chunk at
+/// a time on every core, each chunk with an arena and names of its own, then joined: the
+/// chunks' arenas copied into one, and each key's ref and names moved to their places in it.
+private struct SortKeys {
+    /// 40 bytes: a million findings' keys are compared about twenty million times.
     struct Key {
-        var severity: Int
         var priority: Int
         /// `naturalKey` of the ref, or `UInt64.max` when it has none.
         var natural: UInt64
-        var ref: Range<Int>
-        /// Indexes into `rules` and `files` until joined, ranks in their sorted order after.
-        var rule: Int
-        var file: Int
-        var line: Int
+        var ref: Range<UInt32>
+        var severity: Int32
+        /// Indexes into the chunk's `rules` and `files` until joined, ranks in their sorted order after.
+        var rule: Int32
+        var file: Int32
+        /// Lines past 2^31 (never seen in a plan) tie.
+        var line: Int32
     }
 
-    var keys: [Key] = []
-    var arena: [UInt8] = []
-    var rules = Names(), files = Names()
+    let keys: [Key]
+    let arena: [UInt8]
 
-    /// The keys of a chunk of findings.
-    init(_ findings: ArraySlice<Finding>) {
-        keys.reserveCapacity(findings.count)
-        for f in findings {
-            let start = arena.count
-            arena.append(contentsOf: f.ref.utf8)
-            let natural = arena.withUnsafeBufferPointer { naturalKey(UnsafeBufferPointer(rebasing: $0[start...])) }
-            keys.append(Key(severity: f.severity.rank, priority: f.priority, natural: natural ?? .max, ref: start..<arena.count,
-                            rule: rules.index(f.rule), file: files.index(f.source.file), line: f.source.line))
+    init(_ findings: CheckResult.Joined) {
+        let count = findings.count
+        let chunks = max(1, min((count + 65_535) / 65_536, 64)), size = (count + chunks - 1) / chunks
+        let made = WorkerResults<Chunk>(count: chunks)
+        var keys = [Key](repeating: Key(priority: 0, natural: 0, ref: 0..<0, severity: 0, rule: 0, file: 0, line: 0), count: count)
+        keys.withUnsafeMutableBufferPointer { out in
+            let out = UncheckedPointer(out.baseAddress)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let range = (c * size)..<min(count, (c + 1) * size)
+                made.set(c, Chunk(findings, range, into: out.value.map { $0 + range.lowerBound }))
+            }
         }
+        let parts = made.all
+        let ruleRank = Names.ranks(parts.map(\.rules)), fileRank = Names.ranks(parts.map(\.files))
+        var arena: [UInt8] = []
+        arena.reserveCapacity(parts.reduce(0) { $0 + $1.arena.count })
+        let bases = parts.map { part -> UInt32 in
+            defer { arena += part.arena }
+            return UInt32(arena.count)
+        }
+        keys.withUnsafeMutableBufferPointer { out in
+            let out = UncheckedPointer(out.baseAddress)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                for i in (c * size)..<min(count, (c + 1) * size) {
+                    let key = out.value! + i
+                    key.pointee.ref = (key.pointee.ref.lowerBound + bases[c])..<(key.pointee.ref.upperBound + bases[c])
+                    key.pointee.rule = Int32(ruleRank[c][Int(key.pointee.rule)])
+                    key.pointee.file = Int32(fileRank[c][Int(key.pointee.file)])
+                }
+            }
+        }
+        self.keys = keys
+        self.arena = arena
     }
 
-    /// The chunks' keys in order, with one arena and names replaced by their ranks.
-    init(joining chunks: [SortKeys]) {
-        let ruleRank = Names.ranks(chunks.map(\.rules)), fileRank = Names.ranks(chunks.map(\.files))
-        keys.reserveCapacity(chunks.reduce(0) { $0 + $1.keys.count })
-        for (c, chunk) in chunks.enumerated() {
-            let base = arena.count
-            arena += chunk.arena
-            for var key in chunk.keys {
-                key.ref = (key.ref.lowerBound + base)..<(key.ref.upperBound + base)
-                key.rule = ruleRank[c][key.rule]
-                key.file = fileRank[c][key.file]
-                keys.append(key)
+    /// One chunk's keys, written in place, with its own arena and names.
+    private struct Chunk: Sendable {
+        var arena: [UInt8] = []
+        var rules = Names(), files = Names()
+
+        init(_ findings: CheckResult.Joined, _ range: Range<Int>, into out: UnsafeMutablePointer<Key>?) {
+            var lastKind: (kind: ObjectIdentifier, rule: Int32)?
+            for (n, i) in range.enumerated() {
+                let f = findings[i]
+                let start = arena.count
+                arena.append(contentsOf: f.ref.utf8)
+                let natural = arena.withUnsafeBufferPointer { naturalKey(UnsafeBufferPointer(rebasing: $0[start...])) }
+                // Findings of one kind share a rule: look its name up once per run of them.
+                let rule: Int32
+                if let lastKind, lastKind.kind == ObjectIdentifier(f.kind) { rule = lastKind.rule } else {
+                    rule = Int32(rules.index(f.rule))
+                    lastKind = (ObjectIdentifier(f.kind), rule)
+                }
+                let source = f.source
+                out![n] = Key(priority: f.priority, natural: natural ?? .max, ref: UInt32(start)..<UInt32(arena.count),
+                              severity: Int32(f.severity.rank), rule: rule, file: Int32(files.index(source.file)),
+                              line: Int32(clamping: source.line))
             }
         }
     }
+}
+
+/// A pointer handed to the workers that fill disjoint parts of what it points to.
+private struct UncheckedPointer<T>: @unchecked Sendable {
+    let value: UnsafeMutablePointer<T>?
+    init(_ value: UnsafeMutablePointer<T>?) { self.value = value }
 }
 
 /// Names (rule ids, file paths) as small numbers, ranked in their sorted order once all are seen.

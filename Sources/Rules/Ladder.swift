@@ -69,7 +69,7 @@ extension CheckResult {
             var placement = LadderPlacement(ladder, directory: directory, asOf: asOf)
             return chunk.map { f in
                 guard f.escalation == nil,
-                      let level = placement.level(f.kind, ref: f.ref, runs: f.history?.runs ?? 1, due: f.due, owners: { f.owners })
+                      let level = placement.level(f.kind, ref: { f.ref }, runs: f.history?.runs ?? 1, due: f.due, owners: { f.owners })
                 else { return f }
                 return f.with(escalation: level)
             }
@@ -89,16 +89,26 @@ struct LadderPlacement {
     private let reads: [Bool]
     /// Where findings with a climb key land, worked out once per key.
     private var steps: [ClimbKey: Step] = [:]
+    private var lastStep: (key: ClimbKey, step: Step)?
     /// Levels already made, by step and recipients (most findings share one with many others).
     private var made: [Made: EscalationLevel] = [:]
 
-    private struct Step {
-        var index: Int
-        var id: String
-        var level: Ladder.Level?
+    /// A class: every finding looks one up, and copying its fields cost more than placing it.
+    private final class Step {
+        let index: Int
+        let id: String
+        let level: Ladder.Level?
         /// Whether the recipients are the finding's owners or their leads.
-        var byOwner: Bool
-        var height: Int
+        let byOwner: Bool
+        let height: Int
+        /// The level of every finding here, when its recipients do not depend on the finding.
+        var shared: EscalationLevel?
+        /// Levels by the finding's one owner (most findings have one), when they do.
+        var byOwnerName: [String: EscalationLevel] = [:]
+
+        init(index: Int, id: String, level: Ladder.Level?, byOwner: Bool, height: Int) {
+            (self.index, self.id, self.level, self.byOwner, self.height) = (index, id, level, byOwner, height)
+        }
     }
 
     private struct Made: Hashable {
@@ -126,15 +136,19 @@ struct LadderPlacement {
     }
 
     /// The level of a finding with these properties; nil when its rule names no `escalate-to`.
-    mutating func level(_ kind: FindingKind, ref: String, runs: Int, due: Day?, owners: () -> [String]) -> EscalationLevel? {
+    /// `ref` and `owners` are asked for only when the ladder can depend on them.
+    mutating func level(_ kind: FindingKind, ref: () -> String, runs: Int, due: Day?, owners: () -> [String]) -> EscalationLevel? {
         let escalateTo = kind.escalateTo
         guard !escalateTo.isEmpty else { return nil }
         let runs = Int64(runs)
         let overdue = Int64(due.map { max(0, asOf.number - $0.number) } ?? 0)
-        let key = ClimbKey(kind: ObjectIdentifier(kind), ref: reads[3] ? ref : nil, runs: reads[4] ? runs : nil, overdue: reads[5] ? overdue : nil)
-        let step = steps[key] ?? {
+        let ref = reads[3] ? ref() : nil
+        let key = ClimbKey(kind: ObjectIdentifier(kind), ref: ref, runs: reads[4] ? runs : nil, overdue: reads[5] ? overdue : nil)
+        // Consecutive findings are mostly of one rule, and share a step.
+        let step = lastStep?.key == key ? lastStep!.step : steps[key] ?? {
             let n = ladder.map { $0.step(escalateTo, Activation(values: [.string(kind.severity.rawValue), .bool(kind.statutory), .string(kind.rule),
-                                                                         .string(ref), .int(runs), .int(overdue)], today: asOf)) } ?? 0
+                                                                         ref.map(Value.string) ?? .null, .int(runs), .int(overdue)],
+                                                                today: asOf)) } ?? 0
             let id = escalateTo[min(n, escalateTo.count - 1)]
             let level = ladder?.level(named: id)
             let height = ladder?.levels.firstIndex { $0.id == id } ?? (id == "owner" ? 0 : 1)
@@ -144,19 +158,32 @@ struct LadderPlacement {
             steps[key] = step
             return step
         }()
-        var recipients = step.level?.who ?? []
-        if step.byOwner {
-            for owner in owners() {
-                var name = directory.canonical(owner) ?? owner
-                for _ in 0..<step.height { name = directory.entry(named: name)?.escalatesTo ?? name }
-                if step.height == 0 || name != (directory.canonical(owner) ?? owner), !recipients.contains(name) { recipients.append(name) }
-            }
+        lastStep = (key, step)
+        if let shared = step.shared { return shared }
+        guard step.byOwner else {
+            step.shared = made(step, recipients: step.level?.who ?? [])
+            return step.shared!
         }
+        let owners = owners()
+        if owners.count == 1, let known = step.byOwnerName[owners[0]] { return known }
+        var recipients = step.level?.who ?? []
+        for owner in owners {
+            var name = directory.canonical(owner) ?? owner
+            for _ in 0..<step.height { name = directory.entry(named: name)?.escalatesTo ?? name }
+            if step.height == 0 || name != (directory.canonical(owner) ?? owner), !recipients.contains(name) { recipients.append(name) }
+        }
+        let level = made(step, recipients: recipients)
+        if owners.count == 1 { step.byOwnerName[owners[0]] = level }
+        return level
+    }
+
+    /// The one level for a step and its recipients, shared by every finding placed there.
+    private mutating func made(_ step: Step, recipients: [String]) -> EscalationLevel {
         let made = Made(step: step.index, recipients: recipients)
         if let known = self.made[made] { return known }
-        let placement = EscalationLevel(id: step.id, name: step.level?.name ?? step.id, recipients: recipients)
-        self.made[made] = placement
-        return placement
+        let level = EscalationLevel(id: step.id, name: step.level?.name ?? step.id, recipients: recipients)
+        self.made[made] = level
+        return level
     }
 }
 

@@ -5,39 +5,83 @@ import PlanData
 final class RowContext: Sendable {
     let schema: CollectionSchema
     let ownerSlot: Int?
-    /// Slots every finding reads, looked up once.
-    let keySlot: Int?, dueSlot: Int?, dueOriginalSlot: Int?, sectionSlot: Int?
+    /// Fields every finding reads, and how to read them, looked up once.
+    let key: RowField?, due: RowField?, dueOriginal: RowField?, section: RowField?, owner: RowField?
     /// The globals rule messages see (parameters; no `records` or `history`: batches run without them).
     let globals: [Value]
     let today: Day
+    /// The rows findings were made for (which their `FlaggedRow`s point into).
+    let rows: KeptRows
     /// Per rule: how to read the cells its condition and message read (nil: read the whole
-    /// record), and the fields its condition reads, for a finding's values.
-    private let plans: [ObjectIdentifier: (read: ReadPlan?, values: [(name: String, slot: Int)])]
+    /// record), the fields its condition reads, for a finding's values, and its fingerprints'
+    /// hash up to the ref.
+    private let plans: [ObjectIdentifier: RulePlan]
+
+    private struct RulePlan: Sendable {
+        var read: ReadPlan?
+        var values: [(name: String, slot: Int)]
+        var fingerprint: Fingerprint.Stream
+    }
 
     init(schema: CollectionSchema, rules: [Rule], batch: RowBatch, globals: [Value], today: Day) {
         self.schema = schema
         ownerSlot = schema.ownerField.flatMap(schema.slot(of:))
-        keySlot = schema.slot(of: schema.key)
-        dueSlot = schema.slot(of: "due")
-        dueOriginalSlot = schema.slot(of: "due_original")
-        sectionSlot = schema.slot(of: "section")
+        key = schema.slot(of: schema.key).map(batch.field)
+        due = schema.slot(of: "due").map(batch.field)
+        dueOriginal = schema.slot(of: "due_original").map(batch.field)
+        section = schema.slot(of: "section").map(batch.field)
+        owner = ownerSlot.map(batch.field)
         self.globals = globals
         self.today = today
-        var plans: [ObjectIdentifier: (read: ReadPlan?, values: [(name: String, slot: Int)])] = [:]
+        rows = KeptRows(batch)
+        var plans: [ObjectIdentifier: RulePlan] = [:]
         for rule in rules {
             let names = rule.condition.references + rule.message.references + [ownerSlot.map { schema.fields[$0].name }].compactMap { $0 }
-            plans[ObjectIdentifier(rule)] = (batch.readPlan(Array(Set(names.compactMap(schema.slot(of:))))),
-                                             rule.condition.references.compactMap { name in schema.slot(of: name).map { (name, $0) } })
+            plans[ObjectIdentifier(rule)] = RulePlan(read: batch.readPlan(Array(Set(names.compactMap(schema.slot(of:))))),
+                                                     values: rule.condition.references.compactMap { name in schema.slot(of: name).map { (name, $0) } },
+                                                     fingerprint: Fingerprint.prefix(rule.id, schema.name))
         }
         self.plans = plans
     }
+
+    /// The ref a row is known by: its key, or its line when it has none.
+    func ref(_ row: FlaggedRow) -> String {
+        let key = key.map(row.value) ?? .null
+        return key.isNull ? "line \(row.line)" : Template.display(key)
+    }
+
+    /// A finding's fingerprint: of its ref, or — for rows without a key — of the row's content.
+    func fingerprint(_ rule: Rule, _ row: FlaggedRow) -> String {
+        let key = key.map(row.value) ?? .null
+        guard !key.isNull else { return Engine.identity(rule.id, key, row.line, schema) { row.record().values }.fingerprint }
+        var hash = plans[ObjectIdentifier(rule)]!.fingerprint
+        hash.add(Template.display(key))
+        return hash.value
+    }
+
+    func date(_ row: FlaggedRow, _ field: RowField?) -> Day? {
+        guard let field, case .date(let d) = row.value(field) else { return nil }
+        return d
+    }
+
+    func section(_ row: FlaggedRow) -> String? {
+        guard let section, case .string(let s) = row.value(section) else { return nil }
+        return s
+    }
+
+    func owners(_ row: FlaggedRow) -> [String] { owner.map { Engine.owners(row.value($0)) } ?? [] }
 
     /// The details of `rule` on `row`, from the cells the rule reads (or else the whole record),
     /// into a writer's scratch: buffers it reuses from one finding to the next.
     func details(_ rule: Rule, _ row: FlaggedRow, into scratch: DetailsScratch) {
         let plan = plans[ObjectIdentifier(rule)]!
         let activation = scratch.activation(for: self)
-        if let read = plan.read { row.read(read, into: &activation.values) } else { activation.values = row.record().values }
+        if let read = plan.read {
+            row.read(read, into: &activation.values, after: scratch.lastRead)
+        } else {
+            activation.values = row.record().values
+        }
+        scratch.lastRead = plan.read
         scratch.message.removeAll(keepingCapacity: true)
         rule.message.render(activation, into: &scratch.message)
         scratch.owners.removeAll(keepingCapacity: true)
@@ -64,6 +108,8 @@ public final class DetailsScratch {
     @exclusivity(unchecked) public internal(set) var values: [(name: String, value: Value)] = []
     private var activation: Activation?
     private var context: RowContext?
+    /// How the activation's values were last read (nil: as a whole record, or not yet).
+    var lastRead: ReadPlan?
 
     public init() {}
 
@@ -77,7 +123,7 @@ public final class DetailsScratch {
     func activation(for context: RowContext) -> Activation {
         if let activation, self.context === context { return activation }
         let made = Activation(globals: context.globals, today: context.today)
-        (activation, self.context) = (made, context)
+        (activation, self.context, lastRead) = (made, context, nil)
         return made
     }
 }

@@ -10,6 +10,12 @@ public struct Template: Sendable {
 
     let parts: [Part]
     public let source: String
+    /// The parts as rendering reads them: the literal text's UTF-8 in one array, and per part a
+    /// range of it or a hole. Copying these costs no reference counting (messages are rendered
+    /// for every finding of a national extract, and copying a `Part` retained its payload).
+    private let text: [UInt8]
+    private let pieces: [(start: Int32, end: Int32, hole: Int32)]
+    private let holes: [Program]
 
     /// Fields any hole reads.
     public var references: [String] {
@@ -50,6 +56,19 @@ public struct Template: Sendable {
         }
         if !text.isEmpty { parts.append(.text(text)) }
         self.parts = parts
+        var bytes: [UInt8] = [], pieces: [(start: Int32, end: Int32, hole: Int32)] = [], holes: [Program] = []
+        for part in parts {
+            switch part {
+            case .text(let t):
+                let start = Int32(bytes.count)
+                bytes += t.utf8
+                pieces.append((start, Int32(bytes.count), -1))
+            case .value(let p):
+                pieces.append((0, 0, Int32(holes.count)))
+                holes.append(p)
+            }
+        }
+        (self.text, self.pieces, self.holes) = (bytes, pieces, holes)
     }
 
     public func render(_ activation: Activation) -> String {
@@ -60,16 +79,16 @@ public struct Template: Sendable {
 
     /// The message's UTF-8 appended to `out`: writers of large reports reuse one buffer.
     public func render(_ activation: Activation, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + source.utf8.count + 32)
-        for part in parts {
-            switch part {
-            case .text(let t): Self.append(t, to: &out)
-            case .value(let p):
-                do {
-                    Self.append(Template.display(try p.evaluate(activation)), to: &out)
-                } catch {
-                    Self.append("«\(error.message)»", to: &out)
-                }
+        out.reserveCapacity(out.count + text.count + 32)
+        for piece in pieces {
+            guard piece.hole >= 0 else {
+                out.append(contentsOf: text[Int(piece.start)..<Int(piece.end)])
+                continue
+            }
+            do {
+                Self.appendDisplay(try holes[Int(piece.hole)].evaluate(activation), to: &out)
+            } catch {
+                Self.append("«\(error.message)»", to: &out)
             }
         }
     }
@@ -77,6 +96,23 @@ public struct Template: Sendable {
     private static func append(_ s: String, to out: inout [UInt8]) {
         var s = s
         s.withUTF8 { out.append(contentsOf: $0) }
+    }
+
+    /// `display(v)` appended as UTF-8; numbers and text without making a String first.
+    private static func appendDisplay(_ v: Value, to out: inout [UInt8]) {
+        switch v {
+        case .string(let s): append(s, to: &out)
+        case .int(let n) where n >= 0:
+            var width = 1, rest = n / 10
+            while rest > 0 { width += 1; rest /= 10 }
+            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
+            rest = n
+            for i in (out.count - width..<out.count).reversed() {
+                out[i] = UInt8(48 + rest % 10)
+                rest /= 10
+            }
+        default: append(display(v), to: &out)
+        }
     }
 
     /// How a value reads in a message: dates as YYYY-MM-DD, lists joined, null as "none".
