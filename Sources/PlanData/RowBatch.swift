@@ -5,24 +5,26 @@ import Foundation
 /// boundaries so that rules can run over them column by column. A row becomes a `Record` only
 /// when something needs one (a rule the batch evaluator cannot run, or a finding to report).
 public final class RowBatch: VectorInput {
+    // A batch is filled, then read, by one thread at a time: run-time exclusivity checks on
+    // its fields, made for every row, would be pure overhead.
     public let capacity: Int
-    public private(set) var count = 0
+    @exclusivity(unchecked) public private(set) var count = 0
     public var vectorColumns: [Int: VectorColumn] { reader.vectorColumns }
     var columnCount: Int { reader.columnCount }
     let reader: RowReader
-    private var bytes: UnsafeMutablePointer<UInt8>
-    private var byteCapacity: Int
-    private var used = 0
+    @exclusivity(unchecked) private var bytes: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var byteCapacity: Int
+    @exclusivity(unchecked) private var used = 0
     private let rowStarts: UnsafeMutablePointer<Int32>
     /// Where each field ends, row-major (`fieldEnds[row * columnCount + column]`); the next field
     /// starts one delimiter later.
     private let fieldEnds: UnsafeMutablePointer<Int32>
-    private var lines: [Int]
+    @exclusivity(unchecked) private var lines: [Int]
     private var dateLanes: [Lane?]
     private var textLanes: [TextLane?]
     /// Lanes are worked out once per batch: `filledAt[slot] == generation` when current.
-    private var filledAt: [Int]
-    public private(set) var generation = 0
+    @exclusivity(unchecked) private var filledAt: [Int]
+    @exclusivity(unchecked) public private(set) var generation = 0
 
     init(importer: TableImporter, delimiter: UInt8, capacity: Int = 1024) {
         reader = RowReader(importer: importer, delimiter: delimiter)
@@ -256,8 +258,9 @@ public struct ReadPlan: Sendable {
 /// only read, from any thread, once its findings are shared.
 public final class KeptRows: @unchecked Sendable {
     let reader: RowReader
-    private var blocks: [UnsafeMutableRawPointer] = []
-    private var free = 0, left = 0
+    // Filled by one thread (see above): no run-time exclusivity checks for each row kept.
+    @exclusivity(unchecked) private var blocks: [UnsafeMutableRawPointer] = []
+    @exclusivity(unchecked) private var free = 0, left = 0
     private static let blockSize = 1 << 20
 
     public init(_ batch: RowBatch) { reader = batch.reader }

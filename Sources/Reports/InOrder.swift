@@ -24,11 +24,13 @@ enum InOrder {
     static func findings(_ findings: ArraySlice<Finding>, block: Int = 256, _ render: (Finding, DetailsScratch, inout String) -> Void,
                          chunk: ([UInt8]) throws -> Void) throws {
         let start = findings.startIndex
+        let scratches = Writers { DetailsScratch() }
         try run((findings.count + block - 1) / block, make: { b -> [UInt8] in
-            let scratch = DetailsScratch()
-            var text = ""
-            for i in (start + b * block)..<min(findings.endIndex, start + (b + 1) * block) { render(findings[i], scratch, &text) }
-            return Array(text.utf8)
+            scratches.with { scratch in
+                var text = ""
+                for i in (start + b * block)..<min(findings.endIndex, start + (b + 1) * block) { render(findings[i], scratch, &text) }
+                return Array(text.utf8)
+            }
         }, deliver: chunk)
     }
 
@@ -38,6 +40,23 @@ enum InOrder {
         // Only the chunk function can fail, and appending to an array does not.
         try? write { bytes += $0 }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writers (with their caches and buffers) reused from one piece to the next: each piece
+    /// takes one no other piece holds, so a worker keeps what it cached for the pieces before.
+    final class Writers<T>: @unchecked Sendable {
+        // `free` is guarded by `lock`; a writer taken out is used by one thread only.
+        private var free: [T] = []
+        private let lock = NSLock()
+        private let make: () -> T
+
+        init(_ make: @escaping () -> T) { self.make = make }
+
+        func with<R>(_ body: (inout T) -> R) -> R {
+            var writer = lock.withLock { free.popLast() } ?? make()
+            defer { lock.withLock { free.append(writer) } }
+            return body(&writer)
+        }
     }
 
     private final class Turns<T>: @unchecked Sendable {

@@ -52,15 +52,17 @@ public enum JSONReport {
             try chunk(out.bytes)
             // Findings are rendered on every core, a block at a time, and written in order.
             let findings = result.findings, block = 256
+            let writers = InOrder.Writers { FindingJSON() }
             try InOrder.run((findings.count + block - 1) / block, make: { b -> [UInt8] in
-                var bytes = ByteBuffer(capacity: block * 1024)
-                var writer = FindingJSON()
-                for i in (b * block)..<min(findings.count, (b + 1) * block) {
-                    if i > 0 { bytes.append(UInt8(ascii: ",")) }
-                    bytes.append("\n    ")
-                    writer.write(findings[i], into: &bytes)
+                writers.with { writer in
+                    var bytes = ByteBuffer(capacity: block * 1024)
+                    for i in (b * block)..<min(findings.count, (b + 1) * block) {
+                        if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                        bytes.append("\n    ")
+                        writer.write(findings[i], into: &bytes)
+                    }
+                    return bytes.bytes
                 }
-                return bytes.bytes
             }, deliver: chunk)
             out = ByteBuffer(capacity: 16)
             out.append("\n  ]")
@@ -107,18 +109,19 @@ struct FindingJSON {
         return (kinds.last!.head, kinds.last!.escalateTo)
     }
 
-    /// The last escalation level: from its id to its closing brace (findings share a few levels).
-    private var level: (level: ObjectIdentifier, piece: [UInt8])?
+    /// Per escalation level: from its id to its closing brace. Findings share levels (one per
+    /// ladder step and recipients), and each is held by its findings while they are written.
+    private var levels: [ObjectIdentifier: [UInt8]] = [:]
 
     private mutating func piece(_ e: EscalationLevel) -> [UInt8] {
-        if let level, level.level == ObjectIdentifier(e) { return level.piece }
+        if let known = levels[ObjectIdentifier(e)] { return known }
         var piece = ByteBuffer(capacity: 128)
         piece.append(K.level); piece.appendQuoted(e.id)
         piece.append(K.name); piece.appendQuoted(e.name)
         piece.append(K.recipients); Self.strings(e.recipients, depth: 4, into: &piece)
         piece.append(K.close3)
-        level = (ObjectIdentifier(e), piece.bytes)
-        return level!.piece
+        levels[ObjectIdentifier(e)] = piece.bytes
+        return piece.bytes
     }
 
     private mutating func source(_ name: String) -> [UInt8] {
@@ -136,7 +139,7 @@ struct FindingJSON {
     mutating func write(_ f: Finding, into out: inout ByteBuffer) {
         f.details(into: said)      // once: for rows of large tables it is worked out here
         let kind = pieces(f.kind)
-        out.append(kind.head); out.appendQuoted(f.ref)
+        out.append(kind.head); out.appendQuoted(said.ref)
         out.append(K.priority); out.append(decimal: f.priority)
         out.append(K.message); said.message.withUnsafeBufferPointer { out.appendQuoted($0) }
         out.append(K.owners); Self.strings(said.owners, depth: 3, into: &out)
@@ -180,7 +183,7 @@ struct FindingJSON {
         } else {
             out.append(K.null)
         }
-        out.append(K.fingerprint); out.appendQuoted(f.fingerprint)
+        out.append(K.fingerprint); out.appendQuoted(said.fingerprint)
         out.append(K.close2)
     }
 

@@ -140,11 +140,11 @@ public final class Finding: Sendable {
         }
     }
 
-    /// The details read into `scratch`, reusing its buffers: for writers of reports with
-    /// millions of findings, where building each finding's strings and arrays cost the most.
+    /// The details, ref and fingerprint read into `scratch`, reusing its buffers: for writers of
+    /// reports with millions of findings, where building each finding's strings and arrays cost the most.
     public func details(into scratch: DetailsScratch) {
         switch said {
-        case .known(let k): scratch.set(k.details)
+        case .known(let k): scratch.set(k.details, ref: k.ref, fingerprint: k.fingerprint)
         case .row(let row, let rule, let context): context.details(rule, row, into: scratch)
         }
     }

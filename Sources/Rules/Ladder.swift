@@ -101,10 +101,11 @@ struct LadderPlacement {
         /// Whether the recipients are the finding's owners or their leads.
         let byOwner: Bool
         let height: Int
+        // Each placement (one thread's) has steps of its own: no run-time exclusivity checks.
         /// The level of every finding here, when its recipients do not depend on the finding.
-        var shared: EscalationLevel?
+        @exclusivity(unchecked) var shared: EscalationLevel?
         /// Levels by the finding's one owner (most findings have one), when they do.
-        var byOwnerName: [String: EscalationLevel] = [:]
+        @exclusivity(unchecked) var byOwnerName: [String: EscalationLevel] = [:]
 
         init(index: Int, id: String, level: Ladder.Level?, byOwner: Bool, height: Int) {
             (self.index, self.id, self.level, self.byOwner, self.height) = (index, id, level, byOwner, height)

@@ -51,12 +51,15 @@ final class RowContext: Sendable {
     }
 
     /// A finding's fingerprint: of its ref, or — for rows without a key — of the row's content.
-    func fingerprint(_ rule: Rule, _ row: FlaggedRow) -> String {
+    func fingerprint(_ rule: Rule, _ row: FlaggedRow) -> String { identity(rule, row, plans[ObjectIdentifier(rule)]!).fingerprint }
+
+    private func identity(_ rule: Rule, _ row: FlaggedRow, _ plan: RulePlan) -> (ref: String, fingerprint: String) {
         let key = key.map(row.value) ?? .null
-        guard !key.isNull else { return Engine.identity(rule.id, key, row.line, schema) { row.record().values }.fingerprint }
-        var hash = plans[ObjectIdentifier(rule)]!.fingerprint
-        hash.add(Template.display(key))
-        return hash.value
+        guard !key.isNull else { return Engine.identity(rule.id, key, row.line, schema) { row.record().values } }
+        let ref = Template.display(key)
+        var hash = plan.fingerprint
+        hash.add(ref)
+        return (ref, hash.value)
     }
 
     func date(_ row: FlaggedRow, _ field: RowField?) -> Day? {
@@ -82,12 +85,13 @@ final class RowContext: Sendable {
             activation.values = row.record().values
         }
         scratch.lastRead = plan.read
-        scratch.message.removeAll(keepingCapacity: true)
-        rule.message.render(activation, into: &scratch.message)
-        scratch.owners.removeAll(keepingCapacity: true)
-        if let ownerSlot { Engine.owners(activation.values[ownerSlot], into: &scratch.owners) }
-        scratch.values.removeAll(keepingCapacity: true)
-        for v in plan.values { scratch.values.append((v.name, activation.values[v.slot])) }
+        scratch.storedMessage.removeAll(keepingCapacity: true)
+        rule.message.render(activation, into: &scratch.storedMessage)
+        scratch.storedOwners.removeAll(keepingCapacity: true)
+        if let ownerSlot { Engine.owners(activation.values[ownerSlot], into: &scratch.storedOwners) }
+        scratch.storedValues.removeAll(keepingCapacity: true)
+        for v in plan.values { scratch.storedValues.append((v.name, activation.values[v.slot])) }
+        (scratch.storedRef, scratch.storedFingerprint) = identity(rule, row, plan)
     }
 
     /// The same details, as a `Details` of their own.
@@ -102,21 +106,31 @@ final class RowContext: Sendable {
 /// finding's details are read into these buffers, not into new strings and arrays.
 public final class DetailsScratch {
     // Used by one thread at a time (as `Activation` is): run-time exclusivity checks are overhead.
+    // Other modules read through getters: they check direct accesses to stored properties
+    // whatever this module declares.
     /// The message, as UTF-8.
-    @exclusivity(unchecked) public internal(set) var message: [UInt8] = []
-    @exclusivity(unchecked) public internal(set) var owners: [String] = []
-    @exclusivity(unchecked) public internal(set) var values: [(name: String, value: Value)] = []
+    public var message: [UInt8] { storedMessage }
+    public var owners: [String] { storedOwners }
+    public var values: [(name: String, value: Value)] { storedValues }
+    /// The finding's ref and fingerprint (a batch row's are worked out from its key with the rest).
+    public var ref: String { storedRef }
+    public var fingerprint: String { storedFingerprint }
+    @exclusivity(unchecked) var storedMessage: [UInt8] = []
+    @exclusivity(unchecked) var storedOwners: [String] = []
+    @exclusivity(unchecked) var storedValues: [(name: String, value: Value)] = []
+    @exclusivity(unchecked) var storedRef = "", storedFingerprint = ""
     private var activation: Activation?
     private var context: RowContext?
     /// How the activation's values were last read (nil: as a whole record, or not yet).
-    var lastRead: ReadPlan?
+    @exclusivity(unchecked) var lastRead: ReadPlan?
 
     public init() {}
 
-    func set(_ details: Finding.Details) {
-        message = Array(details.message.utf8)
-        owners = details.owners
-        values = details.values
+    func set(_ details: Finding.Details, ref: String, fingerprint: String) {
+        storedMessage = Array(details.message.utf8)
+        storedOwners = details.owners
+        storedValues = details.values
+        (storedRef, storedFingerprint) = (ref, fingerprint)
     }
 
     /// The activation for findings of `context`'s rows (globals and date set when it changes).
