@@ -322,6 +322,13 @@ public struct FlaggedRow: @unchecked Sendable {
         return field.column >= 0 ? Self.value(cell(field.column), kind) : .null
     }
 
+    /// The bytes of a text field's cell (empty: null), without making a String; nil when the
+    /// field is not text read from its cell.
+    public func text(_ field: RowField) -> UnsafeBufferPointer<UInt8>? {
+        guard field.kind == .text else { return nil }
+        return field.column >= 0 ? cell(field.column) : UnsafeBufferPointer(start: nil, count: 0)
+    }
+
     /// The record's values of a plan's fields (the others null), into an array reused from row
     /// to row, without allocating once it has the record's size. `previous` is the plan the
     /// array was last read with: only its slots are reset (nil: the array may hold anything).

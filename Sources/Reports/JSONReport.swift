@@ -91,6 +91,25 @@ public enum JSONReport {
 struct FindingJSON {
     /// Per kind: from the opening brace to the ref's key, and from `escalate_to` to `escalation`'s value.
     private var kinds: [(kind: ObjectIdentifier, head: [UInt8], escalateTo: [UInt8])] = []
+    /// Per kind: the names of the values its findings list (the same for each, as a rule reads
+    /// the same fields), and each one's key with the punctuation before it.
+    private var valueKeys: [ObjectIdentifier: (names: [String], keys: [[UInt8]])] = [:]
+
+    private mutating func keys(_ kind: FindingKind, _ values: [(name: String, value: Value)]) -> [[UInt8]] {
+        let id = ObjectIdentifier(kind)
+        if let known = valueKeys[id], known.names.count == values.count,
+           zip(known.names, values).allSatisfy({ $0 == $1.name }) { return known.keys }
+        let keys = values.enumerated().map { i, v -> [UInt8] in
+            var key = ByteBuffer(capacity: 32)
+            key.append(i == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            key.append(K.indent(4))
+            key.appendQuoted(v.name)
+            key.append(K.colon)
+            return key.bytes
+        }
+        valueKeys[id] = (values.map(\.name), keys)
+        return keys
+    }
     /// The last plan file: its `source` object up to the line number.
     private var file: (name: String, piece: [UInt8])?
 
@@ -150,14 +169,12 @@ struct FindingJSON {
         if let c = source.column { out.append(K.column); out.append(decimal: c) }
         out.append(K.close3)
         out.append(K.values)
-        if said.values.isEmpty {
+        let values = said.values
+        if values.isEmpty {
             out.append(K.emptyObject)
         } else {
-            for (i, v) in said.values.enumerated() {
-                out.append(i == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
-                out.append(K.indent(4))
-                out.appendQuoted(v.name)
-                out.append(K.colon)
+            for (key, v) in zip(keys(f.kind, values), values) {
+                out.append(key)
                 Self.value(v.value, into: &out)
             }
             out.append(K.close3)

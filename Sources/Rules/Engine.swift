@@ -217,7 +217,7 @@ public struct Engine {
             var due: Day?
             if let field = context.due, case .date(let d) = batch.value(i, field) { due = d }
             escalation = placement!.level(kind, ref: { context.ref(row) }, runs: 1, due: due,
-                                          owners: { context.owner.map { owners(batch.value(i, $0)) } ?? [] })
+                                          owners: { context.owner.map { batch.value(i, $0) } ?? .null })
         }
         return Finding(kind, said: .row(row, rule, context), priority: level.rankWeight + (rule.statutory ? 50_000 : 0), escalation: escalation)
     }

@@ -95,6 +95,13 @@ public final class Finding: Sendable {
         }
     }
 
+    /// A batch row's finding: its row and the context its rows share (for ordering millions of
+    /// them without making their strings).
+    var row: (row: FlaggedRow, context: RowContext)? {
+        if case .row(let row, _, let context) = said { return (row, context) }
+        return nil
+    }
+
     /// What a finding says: its message, the record's owners and the values the rule read.
     public struct Details: Sendable {
         public var message: String
@@ -151,6 +158,14 @@ public final class Finding: Sendable {
 
     public var message: String { details.message }
     public var values: [(name: String, value: Value)] { details.values }
+
+    /// The owners as the owner field's value: one name, a list of them or null.
+    var ownerValue: Value {
+        switch said {
+        case .known(let k): return k.details.owners.count == 1 ? .string(k.details.owners[0]) : .list(k.details.owners.map(Value.string))
+        case .row(let row, _, let context): return context.owner.map(row.value) ?? .null
+        }
+    }
 
     public var owners: [String] {
         switch said {

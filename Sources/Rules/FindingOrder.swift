@@ -159,10 +159,27 @@ private struct SortKeys {
 
         init(_ findings: CheckResult.Joined, _ range: Range<Int>, into out: UnsafeMutablePointer<Key>?) {
             var lastKind: (kind: ObjectIdentifier, rule: Int32)?
+            // A part's batch rows share their file: looked up once per run of them.
+            var lastRows: (context: ObjectIdentifier, file: Int32)?
             for (n, i) in range.enumerated() {
                 let f = findings[i]
                 let start = arena.count
-                arena.append(contentsOf: f.ref.utf8)
+                let file: Int32, line: Int
+                if let (row, context) = f.row {
+                    // A text key's cell is the ref (when not empty): no String made for it.
+                    if let key = context.key, let text = row.text(key), !text.isEmpty { arena.append(contentsOf: text) } else {
+                        arena.append(contentsOf: f.ref.utf8)
+                    }
+                    if let lastRows, lastRows.context == ObjectIdentifier(context) { file = lastRows.file } else {
+                        file = Int32(files.index(row.file))
+                        lastRows = (ObjectIdentifier(context), file)
+                    }
+                    line = row.line
+                } else {
+                    arena.append(contentsOf: f.ref.utf8)
+                    let source = f.source
+                    (file, line) = (Int32(files.index(source.file)), source.line)
+                }
                 let natural = arena.withUnsafeBufferPointer { naturalKey(UnsafeBufferPointer(rebasing: $0[start...])) }
                 // Findings of one kind share a rule: look its name up once per run of them.
                 let rule: Int32
@@ -170,10 +187,8 @@ private struct SortKeys {
                     rule = Int32(rules.index(f.rule))
                     lastKind = (ObjectIdentifier(f.kind), rule)
                 }
-                let source = f.source
                 out![n] = Key(priority: f.priority, natural: natural ?? .max, ref: UInt32(start)..<UInt32(arena.count),
-                              severity: Int32(f.severity.rank), rule: rule, file: Int32(files.index(source.file)),
-                              line: Int32(clamping: source.line))
+                              severity: Int32(f.severity.rank), rule: rule, file: file, line: Int32(clamping: line))
             }
         }
     }

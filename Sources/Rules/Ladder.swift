@@ -69,7 +69,7 @@ extension CheckResult {
             var placement = LadderPlacement(ladder, directory: directory, asOf: asOf)
             return chunk.map { f in
                 guard f.escalation == nil,
-                      let level = placement.level(f.kind, ref: { f.ref }, runs: f.history?.runs ?? 1, due: f.due, owners: { f.owners })
+                      let level = placement.level(f.kind, ref: { f.ref }, runs: f.history?.runs ?? 1, due: f.due, owners: { f.ownerValue })
                 else { return f }
                 return f.with(escalation: level)
             }
@@ -137,8 +137,9 @@ struct LadderPlacement {
     }
 
     /// The level of a finding with these properties; nil when its rule names no `escalate-to`.
-    /// `ref` and `owners` are asked for only when the ladder can depend on them.
-    mutating func level(_ kind: FindingKind, ref: () -> String, runs: Int, due: Day?, owners: () -> [String]) -> EscalationLevel? {
+    /// `ref` and `owners` are asked for only when the ladder can depend on them; `owners` is the
+    /// owner field's value (a name, a list of names or null), a name being the common case.
+    mutating func level(_ kind: FindingKind, ref: () -> String, runs: Int, due: Day?, owners: () -> Value) -> EscalationLevel? {
         let escalateTo = kind.escalateTo
         guard !escalateTo.isEmpty else { return nil }
         let runs = Int64(runs)
@@ -165,8 +166,9 @@ struct LadderPlacement {
             step.shared = made(step, recipients: step.level?.who ?? [])
             return step.shared!
         }
-        let owners = owners()
-        if owners.count == 1, let known = step.byOwnerName[owners[0]] { return known }
+        let owner = owners()
+        if case .string(let name) = owner, let known = step.byOwnerName[name] { return known }
+        let owners = Engine.owners(owner)
         var recipients = step.level?.who ?? []
         for owner in owners {
             var name = directory.canonical(owner) ?? owner
@@ -174,7 +176,7 @@ struct LadderPlacement {
             if step.height == 0 || name != (directory.canonical(owner) ?? owner), !recipients.contains(name) { recipients.append(name) }
         }
         let level = made(step, recipients: recipients)
-        if owners.count == 1 { step.byOwnerName[owners[0]] = level }
+        if case .string(let name) = owner { step.byOwnerName[name] = level }
         return level
     }
 
