@@ -97,8 +97,9 @@ struct FindingJSON {
 
     private mutating func keys(_ kind: FindingKind, _ values: [(name: String, value: Value)]) -> [[UInt8]] {
         let id = ObjectIdentifier(kind)
-        if let known = valueKeys[id], known.names.count == values.count,
-           zip(known.names, values).allSatisfy({ $0 == $1.name }) { return known.keys }
+        if let known = valueKeys[id], known.names.count == values.count, values.indices.allSatisfy({ known.names[$0] == values[$0].name }) {
+            return known.keys
+        }
         let keys = values.enumerated().map { i, v -> [UInt8] in
             var key = ByteBuffer(capacity: 32)
             key.append(i == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))

@@ -89,8 +89,18 @@ final class RowContext: Sendable {
         rule.message.render(activation, into: &scratch.storedMessage)
         scratch.storedOwners.removeAll(keepingCapacity: true)
         if let ownerSlot { Engine.owners(activation.values[ownerSlot], into: &scratch.storedOwners) }
-        scratch.storedValues.removeAll(keepingCapacity: true)
-        for v in plan.values { scratch.storedValues.append((v.name, activation.values[v.slot])) }
+        // A rule's findings list the same fields: overwritten in place, not emptied and refilled.
+        if scratch.storedValues.count != plan.values.count {
+            scratch.storedValues = plan.values.map { ($0.name, .null) }
+        }
+        scratch.storedValues.withUnsafeMutableBufferPointer { out in
+            activation.values.withUnsafeBufferPointer { values in
+                for (i, v) in plan.values.enumerated() {
+                    if out[i].name != v.name { out[i].name = v.name }
+                    out[i].value = values[v.slot]
+                }
+            }
+        }
         (scratch.storedRef, scratch.storedFingerprint) = identity(rule, row, plan)
     }
 

@@ -82,7 +82,7 @@ public struct Template: Sendable {
         out.reserveCapacity(out.count + text.count + 32)
         for piece in pieces {
             guard piece.hole >= 0 else {
-                out.append(contentsOf: text[Int(piece.start)..<Int(piece.end)])
+                text.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[Int(piece.start)..<Int(piece.end)])) }
                 continue
             }
             do {
