@@ -26,7 +26,8 @@ let package = Package(
         .target(name: "PlanData", dependencies: ["YAML", "Expressions", "Timescales", "ZIPFoundation"]),
         .target(name: "Rules", dependencies: ["YAML", "Expressions", "PlanData"]),
         .target(name: "Reports", dependencies: ["Rules", "PlanData", "Expressions"]),
-        .target(name: "History", dependencies: ["Rules", "PlanData", "Expressions", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "History", dependencies: ["Rules", "PlanData", "Expressions", .product(name: "GRDB", package: "GRDB.swift"),
+                                                .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .executableTarget(
             name: "stocktake",
             dependencies: [
@@ -46,6 +47,7 @@ let package = Package(
         .testTarget(name: "PlanDataTests", dependencies: ["PlanData", "ZIPFoundation"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Rules"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Expressions"]),
         // Golden outputs and the mail-server scripts are read from the checkout by path.
         .testTarget(name: "CLITests", dependencies: ["stocktake"], exclude: ["Golden", "Fixtures"]),
     ]

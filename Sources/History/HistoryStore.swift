@@ -1,6 +1,7 @@
 import Expressions
 import Foundation
 import GRDB
+import GRDBSQLite
 import PlanData
 import Rules
 
@@ -62,6 +63,12 @@ public struct HistoryStore: Sendable {
             }
             try db.create(index: "snapshot_by_run", on: "snapshot", columns: ["run_id", "key"])
         }
+        // Nothing looks findings up by fingerprint, and keeping that index cost most of the time
+        // of recording a national run (over a million random inserts); by run, they are appended.
+        m.registerMigration("v2") { db in
+            try db.drop(index: "finding_by_fingerprint")
+            try db.create(index: "finding_by_run", on: "finding", columns: ["run_id"])
+        }
         return m
     }
 
@@ -91,7 +98,9 @@ public struct HistoryStore: Sendable {
         }
     }
 
-    /// What earlier runs (as of an earlier date) knew about this collection.
+    /// What earlier runs (as of an earlier date) knew about this collection. Runs are read from
+    /// the latest back, so each finding and record needs only a few numbers of state, whatever
+    /// the number of runs (a national history holds millions of rows per run).
     public func facts(collection: String, before asOf: Day) throws -> HistoryFacts {
         do {
             return try pool.read { db in
@@ -99,50 +108,46 @@ public struct HistoryStore: Sendable {
                     SELECT id, as_of FROM run WHERE collection = ? AND as_of < ? ORDER BY as_of, id
                     """, arguments: [collection, asOf.description])
                 var facts = HistoryFacts()
-                guard !runs.isEmpty else { return facts }
-                let ids: [Int64] = runs.map { $0["id"] }
-                let dates = Dictionary(uniqueKeysWithValues: runs.map { ($0["id"] as Int64, Day(iso: $0["as_of"] as String)!) })
-                let position = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
-                // Findings: when first seen, and in how many of the latest runs without a gap.
-                var seen: [String: (first: Day, positions: Set<Int>)] = [:]
-                let findings = try Row.fetchCursor(db, sql: "SELECT run_id, fingerprint FROM finding WHERE run_id IN (\(ids.map(String.init).joined(separator: ",")))")
-                while let row = try findings.next() {
-                    let run: Int64 = row["run_id"], fp: String = row["fingerprint"]
-                    let day = dates[run]!
-                    var entry = seen[fp] ?? (day, [])
-                    entry.first = min(entry.first, day)
-                    entry.positions.insert(position[run]!)
-                    seen[fp] = entry
-                }
-                let last = ids.count - 1
-                for (fp, e) in seen {
-                    var streak = 0
-                    while e.positions.contains(last - streak) { streak += 1 }
-                    facts.findings[fp] = FindingFacts(firstSeen: e.first, consecutiveRuns: streak)
-                }
-                // Records: the latest earlier snapshot, and how long its status has stood.
-                var snapshots: [String: [(position: Int, status: String?, due: String?)]] = [:]
-                let rows = try Row.fetchCursor(db, sql: "SELECT run_id, key, status, due FROM snapshot WHERE run_id IN (\(ids.map(String.init).joined(separator: ",")))")
-                while let row = try rows.next() {
-                    snapshots[row["key"], default: []].append((position[row["run_id"] as Int64]!, row["status"], row["due"]))
-                }
-                for (key, list) in snapshots {
-                    let sorted = list.sorted { $0.position < $1.position }
-                    let latest = sorted.last!
-                    var same = 0
-                    for s in sorted.reversed() where s.status == latest.status { same += 1 }
-                    var m = MapValue()
-                    m.insert(.string("previous_status"), latest.status.map(Value.string) ?? .null)
-                    m.insert(.string("previous_due"), latest.due.flatMap(Day.init(iso:)).map(Value.date) ?? .null)
-                    m.insert(.string("status_runs"), .int(Int64(same)))
-                    m.insert(.string("runs"), .int(Int64(sorted.count)))
-                    facts.records[key] = .map(m)
+                let last = Int32(runs.count - 1)
+                for (position, run) in runs.enumerated().reversed() {
+                    let id: Int64 = run[0], day = Day(iso: run[1] as String)!
+                    try Self.each(db, "SELECT fingerprint FROM finding WHERE run_id = ?", id) { row in
+                        facts.saw(Self.text(row, 0) ?? UnsafeBufferPointer(start: nil, count: 0), in: Int32(position), of: last, on: day)
+                    }
+                    // Latest first within a run too: of a key listed twice, the last one stands.
+                    try Self.each(db, "SELECT key, status, due FROM snapshot WHERE run_id = ? ORDER BY rowid DESC", id) { row in
+                        func string(_ column: Int32) -> String? { Self.text(row, column).map { String(decoding: $0, as: UTF8.self) } }
+                        facts.saw(key: string(0) ?? "", status: string(1), due: string(2))
+                    }
                 }
                 return facts
             }
         } catch {
             throw HistoryError(path: path, message: "cannot read the history (\(error))")
         }
+    }
+
+    /// Each row of a query of one run's rows, through the SQLite C API: runs at national scale
+    /// have millions, and GRDB's cursors made a `Row` or a `String` of each.
+    private static func each(_ db: Database, _ sql: String, _ run: Int64, _ body: (SQLiteStatement) -> Void) throws {
+        let statement = try db.makeStatement(sql: sql)
+        let raw = statement.sqliteStatement
+        defer { sqlite3_reset(raw) }
+        sqlite3_bind_int64(raw, 1, run)
+        while true {
+            let code = sqlite3_step(raw)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            body(raw)
+        }
+    }
+
+    /// A text column of the current row, as its bytes (valid until the next step); nil for NULL.
+    private static func text(_ row: SQLiteStatement, _ column: Int32) -> UnsafeBufferPointer<UInt8>? {
+        guard sqlite3_column_type(row, column) != SQLITE_NULL, let bytes = sqlite3_column_text(row, column) else { return nil }
+        return UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(row, column)))
     }
 
     /// Records a run in one transaction. A run with the same as-of date, plan and rules as an
@@ -161,13 +166,16 @@ public struct HistoryStore: Sendable {
                                      planHash, result.ruleSet, result.ruleSetVersion, rulesHash, collection, result.records,
                                      result.count(.critical), result.count(.error), result.count(.warning), result.count(.info)])
                 let run = db.lastInsertedRowID
-                let insertFinding = try db.makeStatement(sql: "INSERT INTO finding (run_id, fingerprint, rule, ref, severity) VALUES (?, ?, ?, ?, ?)")
-                for f in result.findings where f.waiver == nil {
-                    try insertFinding.execute(arguments: [run, f.fingerprint, f.rule, f.ref, f.severity.rawValue])
+                let insertFinding = try Insert(db, "INSERT INTO finding (run_id, fingerprint, rule, ref, severity) VALUES (?, ?, ?, ?, ?)")
+                // A batch row's fingerprint and ref are read from its cells: on every core, before the inserts.
+                let identities = result.findings.concurrentMap { $0.waiver == nil ? ($0.fingerprint, $0.ref) : nil }
+                for (f, identity) in zip(result.findings, identities) {
+                    guard let (fingerprint, ref) = identity else { continue }
+                    try insertFinding.row(run, fingerprint, f.rule, ref, f.severity.rawValue)
                 }
-                let insertSnapshot = try db.makeStatement(sql: "INSERT INTO snapshot (run_id, key, status, due) VALUES (?, ?, ?, ?)")
+                let insertSnapshot = try Insert(db, "INSERT INTO snapshot (run_id, key, status, due) VALUES (?, ?, ?, ?)")
                 for s in snapshots {
-                    try insertSnapshot.execute(arguments: [run, s.key, s.status, s.due?.description])
+                    try insertSnapshot.row(run, s.key, s.status, s.due?.description)
                 }
             }
         } catch {
@@ -191,6 +199,36 @@ public struct HistoryStore: Sendable {
     }
 }
 
+/// An insert run once per row through the SQLite C API. GRDB's `execute(arguments:)` boxes every
+/// value into its own arguments, which for the two million rows of a national run cost more
+/// than SQLite's own work.
+private struct Insert {
+    let db: Database
+    let statement: Statement
+
+    init(_ db: Database, _ sql: String) throws {
+        self.db = db
+        statement = try db.makeStatement(sql: sql)
+    }
+
+    /// A run id, then text columns (nil: NULL).
+    func row(_ run: Int64, _ texts: String?...) throws {
+        let raw = statement.sqliteStatement
+        sqlite3_reset(raw)
+        sqlite3_bind_int64(raw, 1, run)
+        for (i, text) in texts.enumerated() {
+            let column = Int32(i + 2)
+            // SQLITE_TRANSIENT (a C macro Swift does not import): SQLite copies the text.
+            if let text { _ = text.withCString { sqlite3_bind_text(raw, column, $0, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self)) } }
+            else { sqlite3_bind_null(raw, column) }
+        }
+        let code = sqlite3_step(raw)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+    }
+}
+
 /// What the history says about one finding.
 public struct FindingFacts: Sendable {
     public var firstSeen: Day
@@ -199,12 +237,95 @@ public struct FindingFacts: Sendable {
 }
 
 /// Facts from earlier runs: per finding fingerprint, and per record key (the `history` map
-/// that rules read: previous_status, previous_due, status_runs, runs).
+/// that rules read: previous_status, previous_due, status_runs, runs). Filled from the latest
+/// run back (see `HistoryStore.facts`).
 public struct HistoryFacts: RecordHistory {
-    public var findings: [String: FindingFacts] = [:]
-    public var records: [String: Value] = [:]
+    /// Per fingerprint: the earliest run it was seen in, and the run-by-run streak from the latest.
+    private struct Seen {
+        var first: Day
+        /// The earliest run (position) seen so far; the runs in a row, from the latest, that had
+        /// it; and whether every run from the latest down to `position` did.
+        var position: Int32
+        var streak: Int32
+        var unbroken: Bool
+    }
+
+    private struct RecordState {
+        var status: String?
+        var due: String?
+        var sameStatus: Int32
+        var runs: Int32
+    }
+
+    /// Fingerprints are 16 hex digits: kept as numbers, which cost no allocation each.
+    private var byNumber: [UInt64: Seen] = [:]
+    private var byText: [String: Seen] = [:]
+    private var records: [String: RecordState] = [:]
 
     public init() {}
 
-    public func facts(forKey key: String) -> Value { records[key] ?? RecordSnapshot.noHistory }
+    /// What the history says about the finding with this fingerprint.
+    public func finding(_ fingerprint: String) -> FindingFacts? {
+        var fingerprint = fingerprint
+        let seen = fingerprint.withUTF8 { Self.number($0) }.map { byNumber[$0] } ?? byText[fingerprint]
+        return seen.map { FindingFacts(firstSeen: $0.first, consecutiveRuns: Int($0.streak)) }
+    }
+
+    /// 16 lower-case hex digits (as `Fingerprint` writes them) as a number; nil for anything else.
+    static func number(_ hex: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard hex.count == 16 else { return nil }
+        var n: UInt64 = 0
+        for byte in hex {
+            let digit: UInt8
+            switch byte {
+            case 48...57: digit = byte - 48
+            case 97...102: digit = byte - 87
+            default: return nil
+            }
+            n = n << 4 | UInt64(digit)
+        }
+        return n
+    }
+
+    mutating func saw(_ fingerprint: String, in position: Int32, of last: Int32, on day: Day) {
+        var fingerprint = fingerprint
+        fingerprint.withUTF8 { saw($0, in: position, of: last, on: day) }
+    }
+
+    /// A fingerprint reported in run `position` (of runs 0...`last`, as of `day`), runs visited latest first.
+    mutating func saw(_ fingerprint: UnsafeBufferPointer<UInt8>, in position: Int32, of last: Int32, on day: Day) {
+        func update(_ seen: inout Seen?) {
+            guard var s = seen else {
+                seen = Seen(first: day, position: position, streak: position == last ? 1 : 0, unbroken: position == last)
+                return
+            }
+            guard s.position != position else { return }      // reported twice in one run
+            if s.unbroken, s.position == position + 1 { s.streak += 1 } else { s.unbroken = false }
+            s.position = position
+            s.first = min(s.first, day)
+            seen = s
+        }
+        if let number = Self.number(fingerprint) { update(&byNumber[number]) } else { update(&byText[String(decoding: fingerprint, as: UTF8.self)]) }
+    }
+
+    /// A record's snapshot, runs visited latest first: the first one seen is its latest.
+    mutating func saw(key: String, status: String?, due: String?) {
+        if var r = records[key] {
+            r.runs += 1
+            if status == r.status { r.sameStatus += 1 }
+            records[key] = r
+        } else {
+            records[key] = RecordState(status: status, due: due, sameStatus: 1, runs: 1)
+        }
+    }
+
+    public func facts(forKey key: String) -> Value {
+        guard let r = records[key] else { return RecordSnapshot.noHistory }
+        var m = MapValue()
+        m.insert(.string("previous_status"), r.status.map(Value.string) ?? .null)
+        m.insert(.string("previous_due"), r.due.flatMap(Day.init(iso:)).map(Value.date) ?? .null)
+        m.insert(.string("status_runs"), .int(Int64(r.sameStatus)))
+        m.insert(.string("runs"), .int(Int64(r.runs)))
+        return .map(m)
+    }
 }

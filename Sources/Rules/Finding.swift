@@ -296,6 +296,14 @@ public enum Fingerprint {
             hash = h
         }
 
+        /// Raw bytes (a file read in chunks): not through the generic `add`, which other modules
+        /// call unspecialised, one protocol call per byte.
+        public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+            var h = hash
+            for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            hash = h
+        }
+
         /// A string's bytes, from its storage where it is contiguous (iterating `utf8` costs
         /// several times more, for every finding of a large report).
         public mutating func add(_ string: String) {

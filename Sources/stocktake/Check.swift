@@ -161,7 +161,7 @@ struct CheckInputs: ParsableArguments {
                              asOf: day, countOnly: countOnly, only: selected, history: earlier, keepSnapshots: store != nil)
         }
         if let store, let earlier {
-            result = result.annotated { fp in earlier.findings[fp].map { ($0.firstSeen, $0.consecutiveRuns) } }
+            result = result.annotated { fp in earlier.finding(fp).map { ($0.firstSeen, $0.consecutiveRuns) } }
             try historyFailure {
                 try store.record(result, collection: collection, planHash: try HistoryOptions.hash(files: [plan]),
                                  rulesHash: try HistoryOptions.hash(files: ruleSet.files), snapshots: snapshots)
