@@ -102,6 +102,33 @@ import Testing
         }
     }
 
+    /// Dates are written digit by digit: as their description, quoted, in every century (and
+    /// past year 9999, through the description itself).
+    @Test func datesAreQuotedAsTheirDescription() {
+        let start = Day(year: 1, month: 1, day: 1)!.number, end = Day(year: 10_050, month: 12, day: 31)!.number
+        for number in stride(from: start, through: end, by: 61) + [start, end, Day(year: 2024, month: 2, day: 29)!.number] {
+            let day = Day(number: number)
+            var out = ByteBuffer(capacity: 0)
+            out.appendQuoted(day)
+            #expect(String(decoding: out.bytes, as: UTF8.self) == "\"\(day.description)\"", "\(day)")
+        }
+    }
+
+    /// Message holes are appended as `Template.display` shows their values (numbers without
+    /// making a String first).
+    @Test func messageHolesShowWhatDisplayShows() throws {
+        var env = Environment()
+        env.declare("n", .int)
+        env.declare("s", .string)
+        env.declare("d", .date)
+        let template = try Template("{n}|{s}|{d}|{[s, s]}|{n == 0}|{{n}}", in: env)
+        let today = Day(year: 2025, month: 3, day: 31)!
+        for n: Int64 in [0, 7, 10, 99, 100, 123_456_789, .max, -1, .min] {
+            let rendered = template.render(Activation(values: [.int(n), .string("x y"), .date(today)], today: today))
+            #expect(rendered == "\(n)|x y|2025-03-31|x y, x y|\(n == 0)|{n}")
+        }
+    }
+
     /// CSV cells: RFC 4180 quoting wherever a comma, quote, CR or LF appears (a CRLF pair
     /// included, which as one Character equals neither), and formulas defused.
     @Test func csvCellsAreQuotedWhereverTheyMustBe() {

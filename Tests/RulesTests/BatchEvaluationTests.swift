@@ -39,6 +39,7 @@ import Testing
             lines.insert(header, at: 1010)               // repeated page header
             lines.insert("Priority 2: reviews", at: 1111)  // a section label
             lines.insert("C9999999,North,Tom Walsh,primary", at: 1212)   // a short row
+            edit(1414, 2, String(repeating: "Officer ", count: 200_000) + "Khan")   // a row larger than a block of kept rows
         }
         return try write(lines.joined(separator: "\n"), "cases.csv", in: dir)
     }
@@ -56,6 +57,7 @@ import Testing
         "\(f.rule)|\(f.severity)|\(f.ref)|\(f.source)|\(f.priority)|\(f.message)|\(f.owners)|\(f.fingerprint)|"
             + f.values.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
             + "|\(f.escalation.map { "\($0.id) \($0.name) \($0.recipients)" } ?? "unplaced")"
+            + "|\(f.due.map(\.description) ?? "-")|\(f.dueOriginal.map(\.description) ?? "-")|\(f.section ?? "-")|\(f.evaluationError)"
     }
 
     /// The same findings in the same order; a difference is reported at its first finding.
@@ -80,6 +82,8 @@ import Testing
         func counts(_ t: PlanTally) -> [Int] { [t.records, t.headerRows, t.blankRows, t.sectionRows, t.continuationRows, t.totalRows] }
         #expect(counts(streamedPlan.tally) == counts(wholePlan.tally))
         #expect(wholePlan.tally.continuationRows == 1 && wholePlan.tally.headerRows == 2 && wholePlan.tally.sectionRows == 1)
+        // A row kept for its findings that is larger than a block of kept rows.
+        #expect(streamed.findings.contains { $0.owners.first?.utf8.count ?? 0 > 1_500_000 })
         // Counting only gives the same counts.
         let (counted, _) = try Self.check(path, streamFrom: 0, countOnly: true)
         #expect(counted.severityCounts == whole.severityCounts)
