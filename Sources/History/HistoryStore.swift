@@ -117,7 +117,7 @@ public struct HistoryStore: Sendable {
                     // Latest first within a run too: of a key listed twice, the last one stands.
                     try Self.each(db, "SELECT key, status, due FROM snapshot WHERE run_id = ? ORDER BY rowid DESC", id) { row in
                         func string(_ column: Int32) -> String? { Self.text(row, column).map { String(decoding: $0, as: UTF8.self) } }
-                        facts.saw(key: string(0) ?? "", status: string(1), due: string(2))
+                        facts.saw(key: string(0) ?? "", status: string(1), due: string(2), in: Int32(position))
                     }
                 }
                 return facts
@@ -250,11 +250,17 @@ public struct HistoryFacts: RecordHistory {
         var unbroken: Bool
     }
 
+    /// Per record key: its latest snapshot, the runs in a row (from that one back) with its
+    /// status, and the runs that had it at all.
     private struct RecordState {
         var status: String?
         var due: String?
         var sameStatus: Int32
         var runs: Int32
+        /// The earliest run (position) seen so far, and whether every run from the latest
+        /// snapshot down to it had the record with that status.
+        var position: Int32
+        var unbroken: Bool
     }
 
     /// Fingerprints are 16 hex digits: kept as numbers, which cost no allocation each.
@@ -309,14 +315,18 @@ public struct HistoryFacts: RecordHistory {
     }
 
     /// A record's snapshot, runs visited latest first: the first one seen is its latest.
-    mutating func saw(key: String, status: String?, due: String?) {
-        if var r = records[key] {
-            r.runs += 1
-            if status == r.status { r.sameStatus += 1 }
-            records[key] = r
-        } else {
-            records[key] = RecordState(status: status, due: due, sameStatus: 1, runs: 1)
+    /// A record's snapshot in run `position`, runs visited latest first: the first one seen is
+    /// its latest. Of a key listed twice in one run, the first seen stands.
+    mutating func saw(key: String, status: String?, due: String?, in position: Int32) {
+        guard var r = records[key] else {
+            records[key] = RecordState(status: status, due: due, sameStatus: 1, runs: 1, position: position, unbroken: true)
+            return
         }
+        guard r.position != position else { return }
+        r.runs += 1
+        if r.unbroken, r.position == position + 1, status == r.status { r.sameStatus += 1 } else { r.unbroken = false }
+        r.position = position
+        records[key] = r
     }
 
     public func facts(forKey key: String) -> Value {

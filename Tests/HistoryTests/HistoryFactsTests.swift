@@ -40,21 +40,23 @@ import Testing
         #expect(f.finding("abcdef0123456789") == nil, "fingerprints are compared as written")
     }
 
-    @Test func aRecordsHistoryIsItsLatestSnapshotAndHowManyRunsSharedItsStatus() throws {
+    @Test func aRecordsHistoryIsItsLatestSnapshotAndTheRunsInARowWithItsStatus() throws {
         var f = HistoryFacts()
-        // Latest first, as read: On track, At risk, On track, then (oldest) On track.
-        for (status, due) in [("On track", "2025-06-30"), ("At risk", "2025-05-31"), ("On track", nil), ("On track", "bad")] as [(String?, String?)] {
-            f.saw(key: "1.1", status: status, due: due)
-        }
-        f.saw(key: "1.2", status: nil, due: nil)
+        // Latest first, as read, in runs 4 to 0: On track (listed twice), On track, At risk, On track.
+        let snapshots: [(Int32, String?, String?)] = [(4, "On track", "2025-06-30"), (4, "At risk", nil), (3, "On track", nil),
+                                                      (2, "At risk", "2025-05-31"), (1, "On track", "bad")]
+        for (run, status, due) in snapshots { f.saw(key: "1.1", status: status, due: due, in: run) }
+        // Missing from run 3: a gap ends the run of runs.
+        for run: Int32 in [4, 2] { f.saw(key: "1.2", status: nil, due: nil, in: run) }
         guard case .map(let m) = f.facts(forKey: "1.1"), case .map(let none) = f.facts(forKey: "1.2"),
               case .map(let unseen) = f.facts(forKey: "9.9") else { Issue.record("history is a map"); return }
         #expect(Self.text(m[.string("previous_status")]) == "On track")
         #expect(Self.day(m[.string("previous_due")]) == Day(iso: "2025-06-30"))
-        #expect(Self.int(m[.string("status_runs")]) == 3, "every run with the latest status, not only those in a row")
-        #expect(Self.int(m[.string("runs")]) == 4)
+        #expect(Self.int(m[.string("status_runs")]) == 2, "runs 4 and 3; the At risk of run 2 ends them")
+        #expect(Self.int(m[.string("runs")]) == 4, "each run once")
         #expect(Self.isNull(none[.string("previous_status")]) && Self.isNull(none[.string("previous_due")]))
         #expect(Self.int(none[.string("status_runs")]) == 1)
+        #expect(Self.int(none[.string("runs")]) == 2)
         #expect(Self.int(unseen[.string("runs")]) == 0)
     }
 
