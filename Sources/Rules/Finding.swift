@@ -194,8 +194,7 @@ public final class Finding: Sendable {
     }
 
     func waived(by waiver: Waiver) -> Finding { copy(waiver: waiver) }
-    func with(history: FindingHistory) -> Finding { copy(history: history) }
-    func with(escalation: EscalationLevel) -> Finding { copy(escalation: escalation) }
+    func with(history: FindingHistory? = nil, escalation: EscalationLevel? = nil) -> Finding { copy(history: history, escalation: escalation) }
 
     /// The same finding with what later stages add: a waiver, history, an escalation level.
     private func copy(waiver: Waiver? = nil, history: FindingHistory? = nil, escalation: EscalationLevel? = nil) -> Finding {

@@ -26,17 +26,11 @@ public struct FindingHistory: Sendable {
     }
 }
 
-extension CheckResult {
-    /// Adds, to each finding, when it was first seen and for how many runs in a row.
-    public func annotated(_ earlier: @Sendable (String) -> (firstSeen: Day, runs: Int)?) -> CheckResult {
-        var out = self
-        let asOf = asOf
-        out.findings = findings.concurrentMap { f in
-            let h = earlier(f.fingerprint).map { FindingHistory(firstSeen: $0.firstSeen, runs: $0.runs + 1) }
-                ?? FindingHistory(firstSeen: asOf, runs: 1)
-            return f.with(history: h)
-        }
-        return out
+extension FindingHistory {
+    /// A finding's history in a run as of `asOf`, from what earlier runs say of its fingerprint.
+    init(of finding: Finding, _ earlier: (String) -> (firstSeen: Day, runs: Int)?, asOf: Day) {
+        self = earlier(finding.fingerprint).map { FindingHistory(firstSeen: $0.firstSeen, runs: $0.runs + 1) }
+            ?? FindingHistory(firstSeen: asOf, runs: 1)
     }
 }
 

@@ -61,17 +61,21 @@ extension CheckResult {
     /// rule set has no ladder). Recipients are the level's `who`; without one, the owners for the
     /// first level and, above it, the people their owner-directory entries escalate to. Findings
     /// already placed (the engine places those of batch rows as it finds them) keep their level.
-    public func escalated(_ ladder: Ladder?, directory: OwnerDirectory = OwnerDirectory()) -> CheckResult {
-        guard findings.contains(where: { $0.escalation == nil }) else { return self }
+    /// With `history` (what earlier runs say of a fingerprint: first seen, runs in a row), each
+    /// finding is also given its history, in the same pass: where it climbs depends on its runs,
+    /// and a national run has over a million findings to copy.
+    public func escalated(_ ladder: Ladder?, directory: OwnerDirectory = OwnerDirectory(),
+                          history earlier: (@Sendable (String) -> (firstSeen: Day, runs: Int)?)? = nil) -> CheckResult {
+        guard earlier != nil || findings.contains(where: { $0.escalation == nil }) else { return self }
         var out = self
         let asOf = asOf
         out.findings = findings.concurrentMapChunks { chunk in
             var placement = LadderPlacement(ladder, directory: directory, asOf: asOf)
             return chunk.map { f in
-                guard f.escalation == nil,
-                      let level = placement.level(f.kind, ref: { f.ref }, runs: f.history?.runs ?? 1, due: f.due, owners: { f.ownerValue })
-                else { return f }
-                return f.with(escalation: level)
+                let history = earlier.map { FindingHistory(of: f, $0, asOf: asOf) }
+                let level = f.escalation != nil ? nil
+                    : placement.level(f.kind, ref: { f.ref }, runs: (history ?? f.history)?.runs ?? 1, due: f.due, owners: { f.ownerValue })
+                return history == nil && level == nil ? f : f.with(history: history, escalation: level)
             }
         }
         return out

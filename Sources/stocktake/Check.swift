@@ -160,14 +160,16 @@ struct CheckInputs: ParsableArguments {
             try Runner.check(path: plan, format: input.inputFormat, loader: loader, ruleSet: ruleSet, collection: collection,
                              asOf: day, countOnly: countOnly, only: selected, history: earlier, keepSnapshots: store != nil)
         }
-        if let store, let earlier {
-            result = result.annotated { fp in earlier.finding(fp).map { ($0.firstSeen, $0.consecutiveRuns) } }
+        if let store {
             try historyFailure {
                 try store.record(result, collection: collection, planHash: try HistoryOptions.hash(files: [plan]),
                                  rulesHash: try HistoryOptions.hash(files: ruleSet.files), snapshots: snapshots)
             }
         }
-        result = result.escalated(ruleSet.ladder, directory: loader.reader.owners)
+        // With history, findings say how long they have been reported, and climb by it.
+        var history: (@Sendable (String) -> (firstSeen: Day, runs: Int)?)?
+        if let earlier { history = { fp in earlier.finding(fp).map { ($0.firstSeen, $0.consecutiveRuns) } } }
+        result = result.escalated(ruleSet.ladder, directory: loader.reader.owners, history: history)
         var trend: [HTMLReport.TrendPoint] = []
         if wantsTrend, let store {
             trend = try historyFailure { try store.runs().filter { $0.ruleSet.hasPrefix(ruleSet.name + " ") } }
