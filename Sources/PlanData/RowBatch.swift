@@ -269,6 +269,7 @@ public final class KeptRows: @unchecked Sendable {
 
     /// Row `row` of `batch` (one read by this part's reader), kept.
     public func keep(_ batch: RowBatch, _ row: Int) -> FlaggedRow {
+        assert(batch.reader === reader, "rows are read back with the reader of the batch they came from")
         let columns = reader.columnCount
         let count = batch.span(row).count
         let size = (columns * 4 + count + 3) & ~3      // keeps the next row's ends aligned
