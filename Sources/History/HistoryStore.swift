@@ -263,7 +263,8 @@ public struct HistoryFacts: RecordHistory {
         var unbroken: Bool
     }
 
-    /// Fingerprints are 16 hex digits: kept as numbers, which cost no allocation each.
+    /// Fingerprints (16 lower-case hex digits) kept as numbers, which cost no allocation each;
+    /// any other text as it is.
     private var byNumber: [UInt64: Seen] = [:]
     private var byText: [String: Seen] = [:]
     private var records: [String: RecordState] = [:]
@@ -314,7 +315,6 @@ public struct HistoryFacts: RecordHistory {
         if let number = Self.number(fingerprint) { update(&byNumber[number]) } else { update(&byText[String(decoding: fingerprint, as: UTF8.self)]) }
     }
 
-    /// A record's snapshot, runs visited latest first: the first one seen is its latest.
     /// A record's snapshot in run `position`, runs visited latest first: the first one seen is
     /// its latest. Of a key listed twice in one run, the first seen stands.
     mutating func saw(key: String, status: String?, due: String?, in position: Int32) {

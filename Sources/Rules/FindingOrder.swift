@@ -44,7 +44,7 @@ extension CheckResult {
                     if a.natural != b.natural, a.natural != .max, b.natural != .max { return a.natural < b.natural }
                     let x = UnsafeBufferPointer(rebasing: bytes[Int(a.ref.lowerBound)..<Int(a.ref.upperBound)])
                     let y = UnsafeBufferPointer(rebasing: bytes[Int(b.ref.lowerBound)..<Int(b.ref.upperBound)])
-                    if x.count != y.count || memcmp(x.baseAddress!, y.baseAddress!, x.count) != 0 { return naturalLess(x, y) }
+                    if x.count != y.count || (x.count > 0 && memcmp(x.baseAddress!, y.baseAddress!, x.count) != 0) { return naturalLess(x, y) }
                     if a.rule != b.rule { return a.rule < b.rule }
                     if a.file != b.file { return a.file < b.file }
                     return a.line < b.line
