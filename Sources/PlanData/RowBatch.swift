@@ -316,8 +316,6 @@ public struct FlaggedRow: @unchecked Sendable {
     }
 
     /// The value of one field, read from its cell alone where that gives the record's value.
-    public func value(slot: Int) -> Value { value(reader.field(slot)) }
-
     public func value(_ field: RowField) -> Value {
         guard let kind = field.kind else { return record().values[field.slot] }
         return field.column >= 0 ? Self.value(cell(field.column), kind) : .null

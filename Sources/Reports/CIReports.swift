@@ -143,7 +143,6 @@ public enum CSVReport {
     public static func write(_ result: CheckResult, _ chunk: ([UInt8]) throws -> Void) throws {
         try chunk(Array((columns.joined(separator: ",") + "\r\n").utf8))
         try InOrder.findings(result.findings[...], { f, said, text in
-            f.details(into: said)
             let row = [f.severity.rawValue, f.rule, f.ref, String(decoding: said.message, as: UTF8.self), said.owners.joined(separator: "; "),
                        f.escalation?.name ?? "", f.escalateTo.joined(separator: " > "), f.statutory ? "yes" : "no",
                        f.waiver.map { "until \($0.expires): \($0.reason)" } ?? "", f.source.file, String(f.source.line), f.fingerprint]
@@ -184,7 +183,6 @@ public enum MarkdownReport {
             try chunk(Array(out.utf8))
             out = ""
             try InOrder.findings(group[...], { f, said, text in
-                f.details(into: said)
                 text += "| \(f.severity.rawValue) | \(cell(f.ref)) | \(f.rule) | \(cell(String(decoding: said.message, as: UTF8.self))) | "
                     + "\(cell(said.owners.joined(separator: ", "))) | \(cell(f.escalation?.name ?? f.escalateTo.joined(separator: " → "))) |\n"
             }, chunk: chunk)

@@ -19,8 +19,9 @@ enum InOrder {
         }
     }
 
-    /// Findings written a block at a time on every core, each block with a scratch of its own for
-    /// their details, and handed to `chunk` in order: reports of millions of findings stream.
+    /// Findings written a block at a time on every core and handed to `chunk` in order: reports
+    /// of millions of findings stream. `render` gets each finding with its details read into a
+    /// scratch the block's worker reuses.
     static func findings(_ findings: ArraySlice<Finding>, block: Int = 256, _ render: (Finding, DetailsScratch, inout String) -> Void,
                          chunk: ([UInt8]) throws -> Void) throws {
         let start = findings.startIndex
@@ -28,7 +29,10 @@ enum InOrder {
         try run((findings.count + block - 1) / block, make: { b -> [UInt8] in
             scratches.with { scratch in
                 var text = ""
-                for i in (start + b * block)..<min(findings.endIndex, start + (b + 1) * block) { render(findings[i], scratch, &text) }
+                for i in (start + b * block)..<min(findings.endIndex, start + (b + 1) * block) {
+                    findings[i].details(into: scratch)
+                    render(findings[i], scratch, &text)
+                }
                 return Array(text.utf8)
             }
         }, deliver: chunk)

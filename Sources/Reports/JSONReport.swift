@@ -89,18 +89,29 @@ public enum JSONReport {
 /// key is written with its comma and indentation, worked out once. What findings of one kind
 /// (rule and severity) or one plan file say alike is rendered once per writer, and copied.
 struct FindingJSON {
-    /// Per kind: from the opening brace to the ref's key, and from `escalate_to` to `escalation`'s value.
-    private var kinds: [(kind: ObjectIdentifier, head: [UInt8], escalateTo: [UInt8])] = []
-    /// Per kind: the names of the values its findings list (the same for each, as a rule reads
-    /// the same fields), and each one's key with the punctuation before it.
-    private var valueKeys: [ObjectIdentifier: (names: [String], keys: [[UInt8]])] = [:]
+    /// What findings of one kind write alike: from the opening brace to the ref's key, from
+    /// `escalate_to` to `escalation`'s value, and the names of the values they list (the same
+    /// for each, as a rule reads the same fields) with each one's key and the punctuation before it.
+    private struct KindPieces {
+        var head: [UInt8]
+        var escalateTo: [UInt8]
+        var valueNames: [String] = []
+        var valueKeys: [[UInt8]] = []
+    }
 
-    private mutating func keys(_ kind: FindingKind, _ values: [(name: String, value: Value)]) -> [[UInt8]] {
+    private var kinds: [ObjectIdentifier: KindPieces] = [:]
+    /// The last plan file: its `source` object up to the line number.
+    private var file: (name: String, piece: [UInt8])?
+
+    /// The pieces of `kind`, with keys for `values` (worked out again if a finding of the kind
+    /// lists other names).
+    private mutating func pieces(_ kind: FindingKind, _ values: [(name: String, value: Value)]) -> KindPieces {
         let id = ObjectIdentifier(kind)
-        if let known = valueKeys[id], known.names.count == values.count, values.indices.allSatisfy({ known.names[$0] == values[$0].name }) {
-            return known.keys
-        }
-        let keys = values.enumerated().map { i, v -> [UInt8] in
+        if let known = kinds[id], known.valueNames.count == values.count,
+           values.indices.allSatisfy({ known.valueNames[$0] == values[$0].name }) { return known }
+        var pieces = kinds[id] ?? Self.pieces(kind)
+        pieces.valueNames = values.map(\.name)
+        pieces.valueKeys = values.enumerated().map { i, v -> [UInt8] in
             var key = ByteBuffer(capacity: 32)
             key.append(i == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
             key.append(K.indent(4))
@@ -108,25 +119,20 @@ struct FindingJSON {
             key.append(K.colon)
             return key.bytes
         }
-        valueKeys[id] = (values.map(\.name), keys)
-        return keys
+        kinds[id] = pieces
+        return pieces
     }
-    /// The last plan file: its `source` object up to the line number.
-    private var file: (name: String, piece: [UInt8])?
 
-    private mutating func pieces(_ kind: FindingKind) -> (head: [UInt8], escalateTo: [UInt8]) {
-        let id = ObjectIdentifier(kind)
-        if let known = kinds.first(where: { $0.kind == id }) { return (known.head, known.escalateTo) }
+    private static func pieces(_ kind: FindingKind) -> KindPieces {
         var head = ByteBuffer(capacity: 256), escalateTo = ByteBuffer(capacity: 128)
         head.append(K.rule); head.appendQuoted(kind.rule)
         head.append(K.title); head.appendQuoted(kind.title)
         head.append(K.severity); head.appendQuoted(kind.severity.rawValue)
         head.append(K.statutory); head.append(kind.statutory ? K.true : K.false)
         head.append(K.ref)
-        escalateTo.append(K.escalateTo); Self.strings(kind.escalateTo, depth: 3, into: &escalateTo)
+        escalateTo.append(K.escalateTo); strings(kind.escalateTo, depth: 3, into: &escalateTo)
         escalateTo.append(K.escalation)
-        kinds.append((id, head.bytes, escalateTo.bytes))
-        return (kinds.last!.head, kinds.last!.escalateTo)
+        return KindPieces(head: head.bytes, escalateTo: escalateTo.bytes)
     }
 
     /// Per escalation level: from its id to its closing brace. Findings share levels (one per
@@ -158,7 +164,8 @@ struct FindingJSON {
 
     mutating func write(_ f: Finding, into out: inout ByteBuffer) {
         f.details(into: said)      // once: for rows of large tables it is worked out here
-        let kind = pieces(f.kind)
+        let values = said.values
+        let kind = pieces(f.kind, values)
         out.append(kind.head); out.appendQuoted(said.ref)
         out.append(K.priority); out.append(decimal: f.priority)
         out.append(K.message); said.message.withUnsafeBufferPointer { out.appendQuoted($0) }
@@ -170,11 +177,10 @@ struct FindingJSON {
         if let c = source.column { out.append(K.column); out.append(decimal: c) }
         out.append(K.close3)
         out.append(K.values)
-        let values = said.values
         if values.isEmpty {
             out.append(K.emptyObject)
         } else {
-            for (key, v) in zip(keys(f.kind, values), values) {
+            for (key, v) in zip(kind.valueKeys, values) {
                 out.append(key)
                 Self.value(v.value, into: &out)
             }

@@ -34,7 +34,6 @@ public enum TextReport {
             try chunk(Array(out.utf8))
             out = ""
             try InOrder.findings(group[...], { f, said, text in
-                f.details(into: said)
                 text += "  " + paint(f.ref, "1") + "  \(groupBy == .severity ? "" : f.severity.rawValue + "  ")\(f.rule)\(f.statutory ? " [statutory]" : "")"
                     + (f.waiver.map { " [waived until \($0.expires) by \($0.approvedBy): \($0.reason)]" } ?? "") + "\n"
                 text += "      \(String(decoding: said.message, as: UTF8.self))\n"

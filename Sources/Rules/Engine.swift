@@ -226,10 +226,13 @@ public struct Engine {
     /// back to the record's content, which survives reordering.
     static func identity(_ rule: String, _ key: Value, _ line: Int, _ schema: CollectionSchema,
                          _ values: () -> [Value]) -> (ref: String, fingerprint: String) {
-        let ref = key.isNull ? "line \(line)" : Template.display(key)
+        let ref = Self.ref(key, line: line)
         let identity = key.isNull ? values().map(Template.display).joined(separator: "\u{1E}") : ref
         return (ref, Fingerprint.of(rule, schema.name, identity))
     }
+
+    /// The ref a record is known by: its key, or its line when it has none.
+    static func ref(_ key: Value, line: Int) -> String { key.isNull ? "line \(line)" : Template.display(key) }
 
     /// The owners in an owner field's value (a list of names or one name).
     static func owners(_ value: Value) -> [String] {

@@ -285,19 +285,13 @@ public enum Fingerprint {
 
     /// The hash over bytes given a piece at a time (files of any size are read in chunks).
     public struct Stream: Sendable {
-        private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        @usableFromInline var hash: UInt64 = 0xcbf2_9ce4_8422_2325
 
         public init() {}
 
-        public mutating func add(_ bytes: some Sequence<UInt8>) {
-            var h = hash
-            for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-            hash = h
-        }
-
-        /// Raw bytes (a file read in chunks): not through the generic `add`, which other modules
-        /// call unspecialised, one protocol call per byte.
-        public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        /// Inlinable so that other modules (hashing a plan file a chunk at a time) get it
+        /// specialised, not one protocol call per byte.
+        @inlinable public mutating func add(_ bytes: some Sequence<UInt8>) {
             var h = hash
             for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
             hash = h

@@ -44,11 +44,7 @@ final class RowContext: Sendable {
         self.plans = plans
     }
 
-    /// The ref a row is known by: its key, or its line when it has none.
-    func ref(_ row: FlaggedRow) -> String {
-        let key = key.map(row.value) ?? .null
-        return key.isNull ? "line \(row.line)" : Template.display(key)
-    }
+    func ref(_ row: FlaggedRow) -> String { Engine.ref(key.map(row.value) ?? .null, line: row.line) }
 
     /// A finding's fingerprint: of its ref, or — for rows without a key — of the row's content.
     func fingerprint(_ rule: Rule, _ row: FlaggedRow) -> String { identity(rule, row, plans[ObjectIdentifier(rule)]!).fingerprint }
@@ -56,7 +52,7 @@ final class RowContext: Sendable {
     private func identity(_ rule: Rule, _ row: FlaggedRow, _ plan: RulePlan) -> (ref: String, fingerprint: String) {
         let key = key.map(row.value) ?? .null
         guard !key.isNull else { return Engine.identity(rule.id, key, row.line, schema) { row.record().values } }
-        let ref = Template.display(key)
+        let ref = Engine.ref(key, line: row.line)
         var hash = plan.fingerprint
         hash.add(ref)
         return (ref, hash.value)

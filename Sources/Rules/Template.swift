@@ -3,38 +3,34 @@ import Expressions
 /// A message with `{expression}` holes: `"{ref} was due {due} ({days_overdue(due)} days ago)"`.
 /// `{{` and `}}` stand for literal braces.
 public struct Template: Sendable {
-    enum Part: Sendable {
-        case text(String)
-        case value(Program)
-    }
-
-    let parts: [Part]
     public let source: String
-    /// The parts as rendering reads them: the literal text's UTF-8 in one array, and per part a
+    /// The message as rendering reads it: the literal text's UTF-8 in one array, and per part a
     /// range of it or a hole. Copying these costs no reference counting (messages are rendered
-    /// for every finding of a national extract, and copying a `Part` retained its payload).
+    /// for every finding of a national extract, and copying an enum of text or program retained
+    /// its payload).
     private let text: [UInt8]
     private let pieces: [(start: Int32, end: Int32, hole: Int32)]
     private let holes: [Program]
 
     /// Fields any hole reads.
-    public var references: [String] {
-        parts.flatMap { part -> [String] in if case .value(let p) = part { return p.references } else { return [] } }
-    }
+    public var references: [String] { holes.flatMap(\.references) }
 
     /// Globals any hole reads.
-    public var globalReferences: Set<String> {
-        parts.reduce(into: Set<String>()) { acc, part in
-            if case .value(let p) = part { acc.formUnion(p.globalReferences) }
-        }
-    }
+    public var globalReferences: Set<String> { holes.reduce(into: Set<String>()) { $0.formUnion($1.globalReferences) } }
 
     /// Compiles every hole; errors carry the character offset within the whole template.
     public init(_ source: String, in env: Environment) throws(ExpressionError) {
         self.source = source
-        var parts: [Part] = []
+        var bytes: [UInt8] = [], pieces: [(start: Int32, end: Int32, hole: Int32)] = [], holes: [Program] = []
         let chars = Array(source)
         var text = ""
+        func flush() {
+            guard !text.isEmpty else { return }
+            let start = Int32(bytes.count)
+            bytes += text.utf8
+            pieces.append((start, Int32(bytes.count), -1))
+            text = ""
+        }
         var i = 0
         while i < chars.count {
             let c = chars[i]
@@ -45,29 +41,18 @@ public struct Template: Sendable {
             guard let close = chars[(i + 1)...].firstIndex(of: "}") else {
                 throw ExpressionError("'{' is never closed in message (write '{{' for a brace)", at: i)
             }
-            if !text.isEmpty { parts.append(.text(text)); text = "" }
+            flush()
             let inner = String(chars[(i + 1)..<close])
             do {
-                parts.append(.value(try Compiler.compile(inner, in: env)))
+                let program = try Compiler.compile(inner, in: env)
+                pieces.append((0, 0, Int32(holes.count)))
+                holes.append(program)
             } catch {
                 throw ExpressionError(error.message, at: error.position + i + 1)
             }
             i = close + 1
         }
-        if !text.isEmpty { parts.append(.text(text)) }
-        self.parts = parts
-        var bytes: [UInt8] = [], pieces: [(start: Int32, end: Int32, hole: Int32)] = [], holes: [Program] = []
-        for part in parts {
-            switch part {
-            case .text(let t):
-                let start = Int32(bytes.count)
-                bytes += t.utf8
-                pieces.append((start, Int32(bytes.count), -1))
-            case .value(let p):
-                pieces.append((0, 0, Int32(holes.count)))
-                holes.append(p)
-            }
-        }
+        flush()
         (self.text, self.pieces, self.holes) = (bytes, pieces, holes)
     }
 
