@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "PlanDataTests", dependencies: ["PlanData", "ZIPFoundation"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Rules"]),
-        .testTarget(name: "HistoryTests", dependencies: ["History", "Expressions"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Rules", "Expressions", .product(name: "GRDB", package: "GRDB.swift")]),
         // Golden outputs and the mail-server scripts are read from the checkout by path.
         .testTarget(name: "CLITests", dependencies: ["stocktake"], exclude: ["Golden", "Fixtures"]),
     ]

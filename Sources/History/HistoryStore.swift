@@ -1,7 +1,6 @@
 import Expressions
 import Foundation
 import GRDB
-import GRDBSQLite
 import PlanData
 import Rules
 
@@ -69,6 +68,18 @@ public struct HistoryStore: Sendable {
             try db.drop(index: "finding_by_fingerprint")
             try db.create(index: "finding_by_run", on: "finding", columns: ["run_id"])
         }
+        // Each run records its findings' and records' counts as they stand after it, so the next
+        // run reads only the run before it (v2 read every earlier run back, which at national
+        // scale took longer with every run kept). A run's rows are kept together, keyed by run
+        // and position, so they need no index of their own.
+        m.registerMigration("v3") { db in
+            try db.rename(table: "finding", to: "finding_v2")
+            try db.rename(table: "snapshot", to: "snapshot_v2")
+            try createRunRows(db)
+            try copyCarryingCountsForward(db)
+            try db.drop(table: "finding_v2")
+            try db.drop(table: "snapshot_v2")
+        }
         return m
     }
 
@@ -98,66 +109,51 @@ public struct HistoryStore: Sendable {
         }
     }
 
-    /// What earlier runs (as of an earlier date) knew about this collection. Runs are read from
-    /// the latest back, so each finding and record needs only a few numbers of state, whatever
-    /// the number of runs (a national history holds millions of rows per run).
+    /// What the latest run of this collection as of an earlier date recorded (see `HistoryFacts`).
     public func facts(collection: String, before asOf: Day) throws -> HistoryFacts {
         do {
-            return try pool.read { db in
-                let runs = try Row.fetchAll(db, sql: """
-                    SELECT id, as_of FROM run WHERE collection = ? AND as_of < ? ORDER BY as_of, id
-                    """, arguments: [collection, asOf.description])
-                var facts = HistoryFacts()
-                let last = Int32(runs.count - 1)
-                for (position, run) in runs.enumerated().reversed() {
-                    let id: Int64 = run[0], day = Day(iso: run[1] as String)!
-                    try Self.each(db, "SELECT fingerprint FROM finding WHERE run_id = ?", id) { row in
-                        facts.saw(Self.text(row, 0) ?? UnsafeBufferPointer(start: nil, count: 0), in: Int32(position), of: last, on: day)
-                    }
-                    // Latest first within a run too: of a key listed twice, the last one stands.
-                    try Self.each(db, "SELECT key, status, due FROM snapshot WHERE run_id = ? ORDER BY rowid DESC", id) { row in
-                        func string(_ column: Int32) -> String? { Self.text(row, column).map { String(decoding: $0, as: UTF8.self) } }
-                        facts.saw(key: string(0) ?? "", status: string(1), due: string(2), in: Int32(position))
-                    }
-                }
-                return facts
-            }
+            return try pool.read { db in try Self.facts(db, collection: collection, before: asOf) }
         } catch {
             throw HistoryError(path: path, message: "cannot read the history (\(error))")
         }
     }
 
-    /// Each row of a query of one run's rows, through the SQLite C API: runs at national scale
-    /// have millions, and GRDB's cursors made a `Row` or a `String` of each.
-    private static func each(_ db: Database, _ sql: String, _ run: Int64, _ body: (SQLiteStatement) -> Void) throws {
-        let statement = try db.makeStatement(sql: sql)
-        let raw = statement.sqliteStatement
-        defer { sqlite3_reset(raw) }
-        sqlite3_bind_int64(raw, 1, run)
-        while true {
-            let code = sqlite3_step(raw)
-            if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+    static func facts(_ db: Database, collection: String, before asOf: Day) throws -> HistoryFacts {
+        var facts = HistoryFacts()
+        guard let run = try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE collection = ? AND as_of < ? ORDER BY as_of DESC, id DESC LIMIT 1",
+                                           arguments: [collection, asOf.description]) else { return facts }
+        try db.eachRow("SELECT fingerprint, first_seen, runs FROM finding WHERE run_id = ? ORDER BY n", run) { row in
+            guard let fingerprint = row.bytes(0), let first = row.bytes(1).flatMap(Day.init(isoBytes:)), let runs = row.int(2) else {
+                throw DatabaseError(message: "run \(run) has a finding without a fingerprint, first-seen date or run count")
             }
-            body(raw)
+            facts.saw(fingerprint, first: first, runs: Int32(clamping: runs))
         }
+        // Of a key listed twice, the last one stands.
+        try db.eachRow("SELECT key, status, due, status_runs, runs FROM snapshot WHERE run_id = ? ORDER BY n", run) { row in
+            guard let key = row.text(0), let statusRuns = row.int(3), let runs = row.int(4) else {
+                throw DatabaseError(message: "run \(run) has a record without a key or run counts")
+            }
+            facts.saw(key: key, status: row.text(1), due: row.bytes(2).flatMap(Day.init(isoBytes:)), statusRuns: Int32(clamping: statusRuns), runs: Int32(clamping: runs))
+        }
+        return facts
     }
 
-    /// A text column of the current row, as its bytes (valid until the next step); nil for NULL.
-    private static func text(_ row: SQLiteStatement, _ column: Int32) -> UnsafeBufferPointer<UInt8>? {
-        guard sqlite3_column_type(row, column) != SQLITE_NULL, let bytes = sqlite3_column_text(row, column) else { return nil }
-        return UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(row, column)))
-    }
-
-    /// Records a run in one transaction. A run with the same as-of date, plan and rules as an
-    /// earlier one replaces it, so re-running a day does not count twice.
-    public func record(_ result: CheckResult, collection: String, planHash: String, rulesHash: String,
-                       snapshots: [RecordSnapshot], recordedAt: Date = Date()) throws {
+    /// Records a run in one transaction: its findings with their history (`HistoryFacts.carriedOn`)
+    /// and its records with their run counts, carried on from `earlier`. A run with the same
+    /// as-of date, plan and rules as an earlier one replaces it, so re-running a day does not
+    /// count twice. With `keepRuns`, only the latest that many runs of the collection keep their
+    /// findings and records (the others keep their counts), so a history of national runs stays
+    /// the size of a few.
+    public func record(_ result: CheckResult, findings seen: [RunFinding], earlier: HistoryFacts, collection: String,
+                       planHash: String, rulesHash: String, snapshots: [RecordSnapshot], keepRuns: Int? = nil,
+                       recordedAt: Date = Date()) throws {
+        precondition(seen.count == result.findings.count, "one RunFinding per finding")
+        let counts = snapshots.concurrentMap { earlier.counts(forKey: $0.key, status: $0.status) }
         do {
             try pool.write { db in
                 try db.execute(sql: "DELETE FROM run WHERE as_of = ? AND plan_hash = ? AND rules_hash = ? AND collection = ?",
                                arguments: [result.asOf.description, planHash, rulesHash, collection])
+                let keepRows = try keepRuns.map { try Self.prune(db, collection, keeping: $0, with: result.asOf) } ?? true
                 try db.execute(sql: """
                     INSERT INTO run (as_of, recorded_at, plan_file, plan_hash, ruleset, ruleset_version, rules_hash, collection,
                                      records, critical, error, warning, info)
@@ -165,21 +161,79 @@ public struct HistoryStore: Sendable {
                     """, arguments: [result.asOf.description, ISO8601DateFormatter().string(from: recordedAt), result.planFile,
                                      planHash, result.ruleSet, result.ruleSetVersion, rulesHash, collection, result.records,
                                      result.count(.critical), result.count(.error), result.count(.warning), result.count(.info)])
-                let run = db.lastInsertedRowID
-                let insertFinding = try Insert(db, "INSERT INTO finding (run_id, fingerprint, rule, ref, severity) VALUES (?, ?, ?, ?, ?)")
-                // A batch row's fingerprint and ref are read from its cells: on every core, before the inserts.
-                let identities = result.findings.concurrentMap { $0.waiver == nil ? ($0.fingerprint, $0.ref) : nil }
-                for (f, identity) in zip(result.findings, identities) {
-                    guard let (fingerprint, ref) = identity else { continue }
-                    try insertFinding.row(run, fingerprint, f.rule, ref, f.severity.rawValue)
+                let rows = try RunRows(db, run: db.lastInsertedRowID)
+                guard keepRows else { return }
+                for (f, s) in zip(result.findings, seen) {
+                    try rows.finding(s.fingerprint, rule: f.rule, ref: s.ref, severity: f.severity.rawValue, s.history)
                 }
-                let insertSnapshot = try Insert(db, "INSERT INTO snapshot (run_id, key, status, due) VALUES (?, ?, ?, ?)")
-                for s in snapshots {
-                    try insertSnapshot.row(run, s.key, s.status, s.due?.description)
+                for (s, c) in zip(snapshots, counts) {
+                    try rows.record(s.key, status: s.status, due: s.due?.description, statusRuns: c.statusRuns, runs: c.runs)
                 }
             }
         } catch {
             throw HistoryError(path: path, message: "cannot record this run (\(error)); the earlier runs are unchanged")
+        }
+    }
+
+    /// Deletes the findings and records of the runs of a collection that fall outside the latest
+    /// `keep` once a run as of `asOf` is added: before it is added, so that its rows reuse the
+    /// pages freed. False when that run itself falls outside (a run recorded as of an earlier date).
+    static func prune(_ db: Database, _ collection: String, keeping keep: Int, with asOf: Day) throws -> Bool {
+        // The new run will have the highest id, and ranks first among runs as of its date.
+        let new = Int64.max
+        let beyond = try Int64.fetchAll(db, sql: """
+            SELECT id FROM (SELECT id, as_of FROM run WHERE collection = ? UNION ALL SELECT ?, ?)
+            ORDER BY as_of DESC, id DESC LIMIT -1 OFFSET ?
+            """, arguments: [collection, new, asOf.description, keep])
+        for id in beyond where id != new {
+            try db.execute(sql: "DELETE FROM finding WHERE run_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM snapshot WHERE run_id = ?", arguments: [id])
+        }
+        return !beyond.contains(new)
+    }
+
+    static func createRunRows(_ db: Database) throws {
+        try db.create(table: "finding", options: .withoutRowID) { t in
+            t.column("run_id", .integer).notNull().references("run", onDelete: .cascade)
+            t.column("n", .integer).notNull()
+            t.column("fingerprint", .text).notNull()
+            t.column("rule", .text).notNull()
+            t.column("ref", .text).notNull()
+            t.column("severity", .text).notNull()
+            t.column("first_seen", .text).notNull()
+            t.column("runs", .integer).notNull()
+            t.primaryKey(["run_id", "n"])
+        }
+        try db.create(table: "snapshot", options: .withoutRowID) { t in
+            t.column("run_id", .integer).notNull().references("run", onDelete: .cascade)
+            t.column("n", .integer).notNull()
+            t.column("key", .text).notNull()
+            t.column("status", .text)
+            t.column("due", .text)
+            t.column("status_runs", .integer).notNull()
+            t.column("runs", .integer).notNull()
+            t.primaryKey(["run_id", "n"])
+        }
+    }
+
+    /// Brings the runs of a version 2 database over, oldest first, each with the counts it
+    /// would have recorded.
+    static func copyCarryingCountsForward(_ db: Database) throws {
+        for run in try Row.fetchAll(db, sql: "SELECT id, collection, as_of FROM run ORDER BY as_of, id") {
+            let id: Int64 = run[0]
+            guard let day = Day(iso: run[2] as String) else { throw DatabaseError(message: "run \(id) has no as-of date") }
+            let earlier = try facts(db, collection: run[1], before: day)
+            let rows = try RunRows(db, run: id)
+            try db.eachRow("SELECT fingerprint, rule, ref, severity FROM finding_v2 WHERE run_id = ? ORDER BY rowid", id) { row in
+                let fingerprint = row.text(0) ?? ""
+                try rows.finding(fingerprint, rule: row.text(1) ?? "", ref: row.text(2) ?? "", severity: row.text(3) ?? "",
+                                 earlier.history(of: fingerprint, asOf: day))
+            }
+            try db.eachRow("SELECT key, status, due FROM snapshot_v2 WHERE run_id = ? ORDER BY rowid", id) { row in
+                let key = row.text(0) ?? "", status = row.text(1)
+                let counts = earlier.counts(forKey: key, status: status)
+                try rows.record(key, status: status, due: row.text(2), statusRuns: counts.statusRuns, runs: counts.runs)
+            }
         }
     }
 
@@ -199,143 +253,41 @@ public struct HistoryStore: Sendable {
     }
 }
 
-/// An insert run once per row through the SQLite C API. GRDB's `execute(arguments:)` boxes every
-/// value into its own arguments, which for the two million rows of a national run cost more
-/// than SQLite's own work.
-private struct Insert {
-    let db: Database
-    let statement: Statement
 
-    init(_ db: Database, _ sql: String) throws {
-        self.db = db
-        statement = try db.makeStatement(sql: sql)
+/// Writes a run's findings and records, numbered in order.
+private final class RunRows {
+    let run: Int64
+    let findings: RowWriter, records: RowWriter
+    var findingCount: Int64 = 0, recordCount: Int64 = 0
+
+    init(_ db: Database, run: Int64) throws {
+        self.run = run
+        findings = try RowWriter(db, "INSERT INTO finding (run_id, n, fingerprint, rule, ref, severity, first_seen, runs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        records = try RowWriter(db, "INSERT INTO snapshot (run_id, n, key, status, due, status_runs, runs) VALUES (?, ?, ?, ?, ?, ?, ?)")
     }
 
-    /// A run id, then text columns (nil: NULL).
-    func row(_ run: Int64, _ texts: String?...) throws {
-        let raw = statement.sqliteStatement
-        sqlite3_reset(raw)
-        sqlite3_bind_int64(raw, 1, run)
-        for (i, text) in texts.enumerated() {
-            let column = Int32(i + 2)
-            // SQLITE_TRANSIENT (a C macro Swift does not import): SQLite copies the text.
-            if let text { _ = text.withCString { sqlite3_bind_text(raw, column, $0, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self)) } }
-            else { sqlite3_bind_null(raw, column) }
-        }
-        let code = sqlite3_step(raw)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-        }
-    }
-}
-
-/// What the history says about one finding.
-public struct FindingFacts: Sendable {
-    public var firstSeen: Day
-    /// Earlier runs in a row, up to the latest, in which this finding was reported.
-    public var consecutiveRuns: Int
-}
-
-/// Facts from earlier runs: per finding fingerprint, and per record key (the `history` map
-/// that rules read: previous_status, previous_due, status_runs, runs). Filled from the latest
-/// run back (see `HistoryStore.facts`).
-public struct HistoryFacts: RecordHistory {
-    /// Per fingerprint: the earliest run it was seen in, and the run-by-run streak from the latest.
-    private struct Seen {
-        var first: Day
-        /// The earliest run (position) seen so far; the runs in a row, from the latest, that had
-        /// it; and whether every run from the latest down to `position` did.
-        var position: Int32
-        var streak: Int32
-        var unbroken: Bool
+    func finding(_ fingerprint: String, rule: String, ref: String, severity: String, _ history: FindingHistory) throws {
+        findings.bind(1, run)
+        findings.bind(2, findingCount)
+        findings.bind(3, fingerprint)
+        findings.bind(4, rule)
+        findings.bind(5, ref)
+        findings.bind(6, severity)
+        findings.bind(7, history.firstSeen.description)
+        findings.bind(8, Int64(history.runs))
+        try findings.step()
+        findingCount += 1
     }
 
-    /// Per record key: its latest snapshot, the runs in a row (from that one back) with its
-    /// status, and the runs that had it at all.
-    private struct RecordState {
-        var status: String?
-        var due: String?
-        var sameStatus: Int32
-        var runs: Int32
-        /// The earliest run (position) seen so far, and whether every run from the latest
-        /// snapshot down to it had the record with that status.
-        var position: Int32
-        var unbroken: Bool
-    }
-
-    /// Fingerprints (16 lower-case hex digits) kept as numbers, which cost no allocation each;
-    /// any other text as it is.
-    private var byNumber: [UInt64: Seen] = [:]
-    private var byText: [String: Seen] = [:]
-    private var records: [String: RecordState] = [:]
-
-    public init() {}
-
-    /// What the history says about the finding with this fingerprint.
-    public func finding(_ fingerprint: String) -> FindingFacts? {
-        var fingerprint = fingerprint
-        let seen = fingerprint.withUTF8 { Self.number($0) }.map { byNumber[$0] } ?? byText[fingerprint]
-        return seen.map { FindingFacts(firstSeen: $0.first, consecutiveRuns: Int($0.streak)) }
-    }
-
-    /// 16 lower-case hex digits (as `Fingerprint` writes them) as a number; nil for anything else.
-    static func number(_ hex: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        guard hex.count == 16 else { return nil }
-        var n: UInt64 = 0
-        for byte in hex {
-            let digit: UInt8
-            switch byte {
-            case 48...57: digit = byte - 48
-            case 97...102: digit = byte - 87
-            default: return nil
-            }
-            n = n << 4 | UInt64(digit)
-        }
-        return n
-    }
-
-    mutating func saw(_ fingerprint: String, in position: Int32, of last: Int32, on day: Day) {
-        var fingerprint = fingerprint
-        fingerprint.withUTF8 { saw($0, in: position, of: last, on: day) }
-    }
-
-    /// A fingerprint reported in run `position` (of runs 0...`last`, as of `day`), runs visited latest first.
-    mutating func saw(_ fingerprint: UnsafeBufferPointer<UInt8>, in position: Int32, of last: Int32, on day: Day) {
-        func update(_ seen: inout Seen?) {
-            guard var s = seen else {
-                seen = Seen(first: day, position: position, streak: position == last ? 1 : 0, unbroken: position == last)
-                return
-            }
-            guard s.position != position else { return }      // reported twice in one run
-            if s.unbroken, s.position == position + 1 { s.streak += 1 } else { s.unbroken = false }
-            s.position = position
-            s.first = min(s.first, day)
-            seen = s
-        }
-        if let number = Self.number(fingerprint) { update(&byNumber[number]) } else { update(&byText[String(decoding: fingerprint, as: UTF8.self)]) }
-    }
-
-    /// A record's snapshot in run `position`, runs visited latest first: the first one seen is
-    /// its latest. Of a key listed twice in one run, the first seen stands.
-    mutating func saw(key: String, status: String?, due: String?, in position: Int32) {
-        guard var r = records[key] else {
-            records[key] = RecordState(status: status, due: due, sameStatus: 1, runs: 1, position: position, unbroken: true)
-            return
-        }
-        guard r.position != position else { return }
-        r.runs += 1
-        if r.unbroken, r.position == position + 1, status == r.status { r.sameStatus += 1 } else { r.unbroken = false }
-        r.position = position
-        records[key] = r
-    }
-
-    public func facts(forKey key: String) -> Value {
-        guard let r = records[key] else { return RecordSnapshot.noHistory }
-        var m = MapValue()
-        m.insert(.string("previous_status"), r.status.map(Value.string) ?? .null)
-        m.insert(.string("previous_due"), r.due.flatMap(Day.init(iso:)).map(Value.date) ?? .null)
-        m.insert(.string("status_runs"), .int(Int64(r.sameStatus)))
-        m.insert(.string("runs"), .int(Int64(r.runs)))
-        return .map(m)
+    func record(_ key: String, status: String?, due: String?, statusRuns: Int32, runs: Int32) throws {
+        records.bind(1, run)
+        records.bind(2, recordCount)
+        records.bind(3, key)
+        records.bind(4, status)
+        records.bind(5, due)
+        records.bind(6, Int64(statusRuns))
+        records.bind(7, Int64(runs))
+        try records.step()
+        recordCount += 1
     }
 }

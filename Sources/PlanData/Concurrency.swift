@@ -16,9 +16,13 @@ public final class WorkerResults<T>: @unchecked Sendable {
 }
 
 extension Array where Element: Sendable {
-    /// `map` on every core, in order: for the stages that touch each of millions of findings.
+    /// `map` on every core, in order, written in place: for the stages that touch each of
+    /// millions of findings.
     public func concurrentMap<T: Sendable>(minimumChunk: Int = 4096, _ transform: (Element) -> T) -> [T] {
-        concurrentMapChunks(minimumChunk: minimumChunk) { $0.map(transform) }
+        withoutActuallyEscaping(transform) { transform in
+            let work = UncheckedSendable(transform)
+            return [T](count: count, minimumChunk: minimumChunk) { work.value(self[$0]) }
+        }
     }
 
     /// Maps the array a chunk at a time on every core (each chunk may keep state of its own, such
@@ -42,18 +46,36 @@ extension Array where Element: Sendable {
 extension Array {
     /// `(0..<count).map(element)` on every core, written in place: for arrays of millions of
     /// references, where joining chunks would copy (and count) each reference again.
-    public init(count: Int, concurrentlyFilling element: (Int) -> Element) {
+    public init(count: Int, minimumChunk: Int = 65_536, concurrentlyFilling element: (Int) -> Element) {
         self.init(unsafeUninitializedCapacity: count) { buffer, initialized in
-            let chunks = Swift.min((count + 65_535) / 65_536, 64)
             let out = UncheckedSendable(buffer.baseAddress)
-            withoutActuallyEscaping(element) { element in
-                let make = UncheckedSendable(element)
-                DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                    let size = (count + chunks - 1) / chunks
-                    for i in (c * size)..<Swift.min(count, (c + 1) * size) { (out.value! + i).initialize(to: make.value(i)) }
-                }
+            Self.concurrentlyChunked(count, minimumChunk) { range in
+                for i in range { (out.value! + i).initialize(to: element(i)) }
             }
             initialized = count
+        }
+    }
+
+    /// Rewrites the elements in place a chunk of indices at a time on every core (a chunk may
+    /// keep state of its own, such as a cache): for arrays of millions of findings, which a map
+    /// would hold twice.
+    public mutating func concurrentlyRewrite(minimumChunk: Int = 4096, _ rewrite: (Range<Int>, UnsafeMutableBufferPointer<Element>) -> Void) {
+        let count = count
+        withUnsafeMutableBufferPointer { buffer in
+            let elements = UncheckedSendable(buffer)
+            Self.concurrentlyChunked(count, minimumChunk) { rewrite($0, elements.value) }
+        }
+    }
+
+    /// `body` for up to 64 chunks of `0..<count` on every core; one chunk, on this thread, when
+    /// the count is below `minimumChunk` (starting threads would cost more than it saves).
+    private static func concurrentlyChunked(_ count: Int, _ minimumChunk: Int, _ body: (Range<Int>) -> Void) {
+        let chunks = Swift.min((count + minimumChunk - 1) / minimumChunk, 64)
+        guard chunks > 1 else { body(0..<count); return }
+        let size = (count + chunks - 1) / chunks
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in work.value((c * size)..<Swift.min(count, (c + 1) * size)) }
         }
     }
 }

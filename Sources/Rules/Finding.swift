@@ -34,14 +34,20 @@ public final class Finding: Sendable {
     public let priority: Int
     /// Where the finding stands on the escalation ladder, and who hears of it there.
     public let escalation: EscalationLevel?
-    /// Kept apart: most findings have neither, and a waiver is larger than the rest of a finding.
-    private let notes: Notes?
+    /// Kept apart: most findings have none, and a waiver is larger than the rest of a finding.
+    private let waiverBox: WaiverBox?
+    /// With history: the day first seen (its number) and the runs in a row; 0 runs without.
+    /// Inline, in 32 bits each: with history every finding of a national run has them, and a
+    /// box of their own cost a fifth of the findings' memory.
+    private let firstSeen: Int32, runs: Int32
     private let said: Said
 
     /// The waiver covering this finding, if any: it is reported but does not count.
-    public var waiver: Waiver? { notes?.waiver }
+    public var waiver: Waiver? { waiverBox?.waiver }
     /// When history is kept: first seen, and runs in a row.
-    public var history: FindingHistory? { notes?.history }
+    public var history: FindingHistory? {
+        runs == 0 ? nil : FindingHistory(firstSeen: Day(number: Int(firstSeen)), runs: Int(runs))
+    }
 
     public var ref: String {
         switch said {
@@ -189,7 +195,9 @@ public final class Finding: Sendable {
         self.kind = kind
         self.said = said
         self.priority = priority
-        notes = waiver == nil && history == nil ? nil : Notes(waiver: waiver, history: history)
+        waiverBox = waiver.map(WaiverBox.init)
+        firstSeen = history.map { Int32(clamping: $0.firstSeen.number) } ?? 0
+        runs = history.map { Int32(clamping: max(1, $0.runs)) } ?? 0
         self.escalation = escalation
     }
 
@@ -203,10 +211,9 @@ public final class Finding: Sendable {
     }
 }
 
-private final class Notes: Sendable {
-    let waiver: Waiver?
-    let history: FindingHistory?
-    init(waiver: Waiver?, history: FindingHistory?) { (self.waiver, self.history) = (waiver, history) }
+private final class WaiverBox: Sendable {
+    let waiver: Waiver
+    init(_ waiver: Waiver) { self.waiver = waiver }
 }
 
 public struct BaselineCounts: Sendable {

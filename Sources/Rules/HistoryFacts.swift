@@ -15,7 +15,7 @@ public struct RecordSnapshot: Sendable {
 }
 
 /// How long a finding has been reported, shown with it.
-public struct FindingHistory: Sendable {
+public struct FindingHistory: Sendable, Equatable {
     public var firstSeen: Day
     /// Runs in a row, this one included.
     public var runs: Int
@@ -23,14 +23,6 @@ public struct FindingHistory: Sendable {
     public init(firstSeen: Day, runs: Int) {
         self.firstSeen = firstSeen
         self.runs = runs
-    }
-}
-
-extension FindingHistory {
-    /// A finding's history in a run as of `asOf`, from what earlier runs say of its fingerprint.
-    init(of finding: Finding, _ earlier: (String) -> (firstSeen: Day, runs: Int)?, asOf: Day) {
-        self = earlier(finding.fingerprint).map { FindingHistory(firstSeen: $0.firstSeen, runs: $0.runs + 1) }
-            ?? FindingHistory(firstSeen: asOf, runs: 1)
     }
 }
 

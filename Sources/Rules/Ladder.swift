@@ -61,23 +61,30 @@ extension CheckResult {
     /// rule set has no ladder). Recipients are the level's `who`; without one, the owners for the
     /// first level and, above it, the people their owner-directory entries escalate to. Findings
     /// already placed (the engine places those of batch rows as it finds them) keep their level.
-    /// With `history` (what earlier runs say of a fingerprint: first seen, runs in a row), each
-    /// finding is also given its history, in the same pass: where it climbs depends on its runs,
-    /// and a national run has over a million findings to copy.
-    public func escalated(_ ladder: Ladder?, directory: OwnerDirectory = OwnerDirectory(),
-                          history earlier: (@Sendable (String) -> (firstSeen: Day, runs: Int)?)? = nil) -> CheckResult {
-        guard earlier != nil || findings.contains(where: { $0.escalation == nil }) else { return self }
-        var out = self
+    /// With `histories` (each finding's history in this run, in order), each finding is also
+    /// given its history, in the same pass: where it climbs depends on its runs, and a national
+    /// run has over a million findings to copy.
+    public mutating func escalate(_ ladder: Ladder?, directory: OwnerDirectory = OwnerDirectory(),
+                                  histories: (@Sendable (Int) -> FindingHistory)? = nil) {
+        guard histories != nil || findings.contains(where: { $0.escalation == nil }) else { return }
         let asOf = asOf
-        out.findings = findings.concurrentMapChunks { chunk in
+        // In place: a national run's findings, mapped, would be held twice.
+        findings.concurrentlyRewrite { range, findings in
             var placement = LadderPlacement(ladder, directory: directory, asOf: asOf)
-            return chunk.map { f in
-                let history = earlier.map { FindingHistory(of: f, $0, asOf: asOf) }
+            for i in range {
+                let f = findings[i]
+                let history = histories?(i)
                 let level = f.escalation != nil ? nil
                     : placement.level(f.kind, ref: { f.ref }, runs: (history ?? f.history)?.runs ?? 1, due: f.due, owners: { f.ownerValue })
-                return history == nil && level == nil ? f : f.with(history: history, escalation: level)
+                if history != nil || level != nil { findings[i] = f.with(history: history, escalation: level) }
             }
         }
+    }
+
+    /// `escalate`, on a copy.
+    public func escalated(_ ladder: Ladder?, directory: OwnerDirectory = OwnerDirectory()) -> CheckResult {
+        var out = self
+        out.escalate(ladder, directory: directory)
         return out
     }
 }

@@ -160,16 +160,19 @@ struct CheckInputs: ParsableArguments {
             try Runner.check(path: plan, format: input.inputFormat, loader: loader, ruleSet: ruleSet, collection: collection,
                              asOf: day, countOnly: countOnly, only: selected, history: earlier, keepSnapshots: store != nil)
         }
-        if let store {
+        if let store, let earlier {
+            // Findings carry on their history from the latest earlier run, climb by it, and are
+            // recorded with it.
+            let seen = earlier.carriedOn(result.findings, asOf: day)
+            result.escalate(ruleSet.ladder, directory: loader.reader.owners, histories: { seen[$0].history })
             try historyFailure {
-                try store.record(result, collection: collection, planHash: try HistoryOptions.hash(files: [plan]),
-                                 rulesHash: try HistoryOptions.hash(files: ruleSet.files), snapshots: snapshots)
+                try store.record(result, findings: seen, earlier: earlier, collection: collection,
+                                 planHash: try HistoryOptions.hash(files: [plan]), rulesHash: try HistoryOptions.hash(files: ruleSet.files),
+                                 snapshots: snapshots, keepRuns: historyOptions.keep)
             }
+        } else {
+            result.escalate(ruleSet.ladder, directory: loader.reader.owners)
         }
-        // With history, findings say how long they have been reported, and climb by it.
-        var history: (@Sendable (String) -> (firstSeen: Day, runs: Int)?)?
-        if let earlier { history = { fp in earlier.finding(fp).map { ($0.firstSeen, $0.consecutiveRuns) } } }
-        result = result.escalated(ruleSet.ladder, directory: loader.reader.owners, history: history)
         var trend: [HTMLReport.TrendPoint] = []
         if wantsTrend, let store {
             trend = try historyFailure { try store.runs().filter { $0.ruleSet.hasPrefix(ruleSet.name + " ") } }

@@ -13,8 +13,15 @@ struct HistoryOptions: ParsableArguments {
     @Flag(name: .customLong("no-history"), help: "Do not read or record run history (output then depends on the inputs alone).")
     var noHistory = false
 
+    @Option(name: .customLong("history-keep"),
+            help: ArgumentHelp("Keep the findings and records of only the latest <n> runs of this collection (default: all); "
+                               + "older runs keep their counts for 'stocktake history'.", valueName: "n"))
+    var keep: Int?
+
     func validate() throws {
         if noHistory && history != nil { throw ValidationError("--history and --no-history cannot be used together") }
+        if noHistory && keep != nil { throw ValidationError("--history-keep and --no-history cannot be used together") }
+        if let keep, keep < 1 { throw ValidationError("--history-keep must be at least 1 (the run being recorded), not \(keep)") }
     }
 
     func open() throws -> HistoryStore? {

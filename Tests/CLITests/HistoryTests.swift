@@ -68,6 +68,52 @@ import Testing
         }
     }
 
+    /// `--history-keep N` keeps the findings and records of the latest N runs only; the run
+    /// after still carries on from the one before it, and every run keeps its counts.
+    @Test func historyKeepPrunesOlderRunsRowsButNotTheirCounts() throws {
+        let dir = try CLI.temporaryDirectory()
+        let db = dir.appendingPathComponent("h.sqlite").path
+        let plan = try plan(dir, "plan.csv", "1.1,Review,Amber,2024-06-30,On track,Done\n1.2,Publish,Abi,2023-12-31,On track,Done\n")
+        for (i, asOf) in ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"].enumerated() {
+            let r = try CLI.run(["check", plan, "--rules", "rules/send-plan.yaml", "--as-of", asOf, "--history", db, "--history-keep", "2",
+                                 "--format", "json", "--fail-on", "never"])
+            #expect(r.code == 0, "\(r.stderr)")
+            let findings = (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any])["findings"] as! [[String: Any]]
+            let overdue = try #require(findings.first { $0["rule"] as? String == "overdue-action" && $0["ref"] as? String == "1.2" })
+            #expect((overdue["history"] as! [String: Any])["runs"] as? Int == i + 1)
+            #expect((overdue["history"] as! [String: Any])["first_seen"] as? String == "2024-01-01")
+        }
+        // A run as of an earlier date falls outside the latest two: it keeps only its counts.
+        #expect(try CLI.run(["check", plan, "--rules", "rules/send-plan.yaml", "--as-of", "2023-12-01", "--history", db,
+                             "--history-keep", "2", "--fail-on", "never"]).code == 0)
+        // Rows per run, oldest first: the two latest keep theirs.
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1])
+            for (run,) in c.execute('SELECT id FROM run ORDER BY as_of'):
+                print(run, c.execute('SELECT count(*) FROM finding WHERE run_id = ?', (run,)).fetchone()[0] > 0,
+                      c.execute('SELECT count(*) FROM snapshot WHERE run_id = ?', (run,)).fetchone()[0])
+            """, db]
+        let out = Pipe()
+        sqlite.standardOutput = out
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        let rows = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(rows == "5 False 0\n1 False 0\n2 False 0\n3 True 2\n4 True 2\n")
+        let list = try CLI.run(["history", "--history", db])
+        #expect(list.stdout.split(separator: "\n").filter { $0.range(of: #"^202\d-\d\d-\d\d +\d+ +\d+ +\d+"#, options: .regularExpression) != nil }.count == 5,
+                "every run keeps its counts")
+
+        for (bad, message) in [(["--history", db, "--history-keep", "0"], "--history-keep must be at least 1 (the run being recorded), not 0"),
+                               (["--history-keep", "2", "--no-history"], "--history-keep and --no-history cannot be used together")] {
+            let r = try CLI.run(["check", plan, "--rules", "rules/send-plan.yaml"] + bad)
+            #expect(r.code == 2)
+            #expect(r.stderr.contains(message), "\(r.stderr)")
+        }
+    }
+
     @Test func newerAndCorruptDatabasesAreRefusedWithThePath() throws {
         let dir = try CLI.temporaryDirectory()
         let corrupt = dir.appendingPathComponent("corrupt.sqlite").path
