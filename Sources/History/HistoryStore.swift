@@ -85,7 +85,9 @@ public struct HistoryStore: Sendable {
 
     /// Opens (creating it and its folder if needed) and migrates the database; refuses one
     /// written by a newer stocktake, and reports a corrupt one rather than replacing it.
-    public static func open(path: String) throws -> HistoryStore {
+    /// `upgrading` hears, before it starts, that a database with runs is being brought up to
+    /// date (once per version, but it can take a while for national runs).
+    public static func open(path: String, upgrading: ((_ runs: Int) -> Void)? = nil) throws -> HistoryStore {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -99,6 +101,10 @@ public struct HistoryStore: Sendable {
             if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
                 throw HistoryError(path: path, message: "was written by a newer stocktake; use that version, or --history with another file")
             }
+            let (upToDate, runs) = try pool.read { db in
+                (try migrator.hasCompletedMigrations(db), try db.tableExists("run") ? try Int.fetchOne(db, sql: "SELECT count(*) FROM run") ?? 0 : 0)
+            }
+            if !upToDate, runs > 0 { upgrading?(runs) }
             try migrator.migrate(pool)
             return HistoryStore(path: path, pool: pool)
         } catch let e as HistoryError {

@@ -19,27 +19,7 @@ extension Array where Element: Sendable {
     /// `map` on every core, in order, written in place: for the stages that touch each of
     /// millions of findings.
     public func concurrentMap<T: Sendable>(minimumChunk: Int = 4096, _ transform: (Element) -> T) -> [T] {
-        withoutActuallyEscaping(transform) { transform in
-            let work = UncheckedSendable(transform)
-            return [T](count: count, minimumChunk: minimumChunk) { work.value(self[$0]) }
-        }
-    }
-
-    /// Maps the array a chunk at a time on every core (each chunk may keep state of its own, such
-    /// as a cache) and joins the chunks' results in order. Small arrays are one chunk, mapped in
-    /// place, where starting threads would cost more than it saves.
-    public func concurrentMapChunks<T: Sendable>(minimumChunk: Int = 4096, _ transform: (ArraySlice<Element>) -> [T]) -> [T] {
-        let chunks = Swift.min((count + minimumChunk - 1) / minimumChunk, 64)
-        guard chunks > 1 else { return transform(self[...]) }
-        let results = WorkerResults<[T]>(count: chunks)
-        let size = (count + chunks - 1) / chunks
-        withoutActuallyEscaping(transform) { transform in
-            let work = UncheckedSendable(transform)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                results.set(c, work.value(self[(c * size)..<Swift.min(count, (c + 1) * size)]))
-            }
-        }
-        return [T](results.all.joined())
+        [T](count: count, minimumChunk: minimumChunk) { transform(self[$0]) }
     }
 }
 

@@ -26,7 +26,12 @@ struct HistoryOptions: ParsableArguments {
 
     func open() throws -> HistoryStore? {
         guard !noHistory else { return nil }
-        return try historyFailure { try HistoryStore.open(path: history ?? Self.defaultPath) }
+        let path = history ?? Self.defaultPath
+        return try historyFailure {
+            try HistoryStore.open(path: path) { runs in
+                FileHandle.standardError.write(Data("stocktake: bringing the history in \(path) (\(runs) runs) up to this version's format, once\n".utf8))
+            }
+        }
     }
 
     /// The files' contents, hashed as fingerprints are: identifies a run's inputs.

@@ -110,7 +110,11 @@ import Rules
             }
         }
         try pool.close()
-        let store = try HistoryStore.open(path: path)
+        var heard: [Int] = []
+        let store = try HistoryStore.open(path: path) { heard.append($0) }
+        #expect(heard == [5], "told before a database with runs is brought up to date")
+        _ = try HistoryStore.open(path: path) { heard.append($0) }
+        #expect(heard == [5], "and only once")
         let after = Day(iso: "2025-05-31")!
         let plan = try store.facts(collection: "actions", before: after)
         #expect(plan.history(of: a, asOf: after) == FindingHistory(firstSeen: Self.days[0], runs: 5))
