@@ -143,9 +143,11 @@ public enum CSVReport {
     public static func write(_ result: CheckResult, _ chunk: ([UInt8]) throws -> Void) throws {
         try chunk(Array((columns.joined(separator: ",") + "\r\n").utf8))
         try InOrder.findings(result.findings[...], { f, said, text in
-            let row = [f.severity.rawValue, f.rule, f.ref, String(decoding: said.message, as: UTF8.self), said.owners.joined(separator: "; "),
+            // The ref and fingerprint come with the details (a batch row's are worked out from its cells).
+            let source = f.source
+            let row = [f.severity.rawValue, f.rule, said.ref, String(decoding: said.message, as: UTF8.self), said.owners.joined(separator: "; "),
                        f.escalation?.name ?? "", f.escalateTo.joined(separator: " > "), f.statutory ? "yes" : "no",
-                       f.waiver.map { "until \($0.expires): \($0.reason)" } ?? "", f.source.file, String(f.source.line), f.fingerprint]
+                       f.waiver.map { "until \($0.expires): \($0.reason)" } ?? "", source.file, String(source.line), said.fingerprint]
             text += row.map(cell).joined(separator: ",") + "\r\n"
         }, chunk: chunk)
     }
@@ -183,7 +185,7 @@ public enum MarkdownReport {
             try chunk(Array(out.utf8))
             out = ""
             try InOrder.findings(group[...], { f, said, text in
-                text += "| \(f.severity.rawValue) | \(cell(f.ref)) | \(f.rule) | \(cell(String(decoding: said.message, as: UTF8.self))) | "
+                text += "| \(f.severity.rawValue) | \(cell(said.ref)) | \(f.rule) | \(cell(String(decoding: said.message, as: UTF8.self))) | "
                     + "\(cell(said.owners.joined(separator: ", "))) | \(cell(f.escalation?.name ?? f.escalateTo.joined(separator: " → "))) |\n"
             }, chunk: chunk)
         }

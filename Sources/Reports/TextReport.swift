@@ -34,7 +34,7 @@ public enum TextReport {
             try chunk(Array(out.utf8))
             out = ""
             try InOrder.findings(group[...], { f, said, text in
-                text += "  " + paint(f.ref, "1") + "  \(groupBy == .severity ? "" : f.severity.rawValue + "  ")\(f.rule)\(f.statutory ? " [statutory]" : "")"
+                text += "  " + paint(said.ref, "1") + "  \(groupBy == .severity ? "" : f.severity.rawValue + "  ")\(f.rule)\(f.statutory ? " [statutory]" : "")"
                     + (f.waiver.map { " [waived until \($0.expires) by \($0.approvedBy): \($0.reason)]" } ?? "") + "\n"
                 text += "      \(String(decoding: said.message, as: UTF8.self))\n"
                 var details: [String] = []
