@@ -1,4 +1,5 @@
 import Expressions
+import Rules
 
 /// Bytes appended through a raw pointer. The JSON report appends a few dozen short pieces per
 /// finding, millions of times; `Array.append(contentsOf:)` costs several times the copy itself
@@ -90,6 +91,14 @@ struct ByteBuffer: ~Copyable {
         out[5] = UInt8(ascii: "-"); out[6] = UInt8(48 + m / 10); out[7] = UInt8(48 + m % 10)
         out[8] = UInt8(ascii: "-"); out[9] = UInt8(48 + d / 10); out[10] = UInt8(48 + d % 10)
         count += 12
+    }
+
+    /// A fingerprint's hash as its quoted 16 hex digits.
+    mutating func appendQuoted(fingerprint hash: UInt64) {
+        reserve(18)
+        (base + count)[0] = UInt8(ascii: "\""); (base + count)[17] = UInt8(ascii: "\"")
+        Fingerprint.hex(hash, into: base + count + 1)
+        count += 18
     }
 
     /// A JSON string literal: quotes, and escapes where JSON requires them.

@@ -207,7 +207,8 @@ struct FindingJSON {
         } else {
             out.append(K.null)
         }
-        out.append(K.fingerprint); out.appendQuoted(said.fingerprint)
+        out.append(K.fingerprint)
+        if let hash = said.fingerprintHash { out.appendQuoted(fingerprint: hash) } else { out.appendQuoted(said.fingerprint) }
         out.append(K.close2)
     }
 

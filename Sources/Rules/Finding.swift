@@ -310,15 +310,23 @@ public enum Fingerprint {
             if string.utf8.withContiguousStorageIfAvailable({ add($0) }) == nil { add(string.utf8) }
         }
 
+        /// The hash as a number (its `value` is these 64 bits in hex).
+        public var number: UInt64 { hash }
+
         /// 16 hex digits.
-        public var value: String {
-            String(unsafeUninitializedCapacity: 16) { out in
-                for i in 0..<16 {
-                    let nibble = UInt8((hash >> (60 - 4 * UInt64(i))) & 0xF)
-                    out[i] = nibble < 10 ? 48 + nibble : 87 + nibble     // 0-9, a-f
-                }
-                return 16
-            }
+        public var value: String { Fingerprint.hex(hash) }
+    }
+
+    /// A hash as 16 lower-case hex digits.
+    public static func hex(_ hash: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 16) { hex(hash, into: $0.baseAddress!); return 16 }
+    }
+
+    /// Writes a hash as 16 lower-case hex digits at `out`.
+    public static func hex(_ hash: UInt64, into out: UnsafeMutablePointer<UInt8>) {
+        for i in 0..<16 {
+            let nibble = UInt8((hash >> (60 - 4 * UInt64(i))) & 0xF)
+            out[i] = nibble < 10 ? 48 + nibble : 87 + nibble     // 0-9, a-f
         }
     }
 }

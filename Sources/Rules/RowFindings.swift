@@ -47,15 +47,23 @@ final class RowContext: Sendable {
     func ref(_ row: FlaggedRow) -> String { Engine.ref(key.map(row.value) ?? .null, line: row.line) }
 
     /// A finding's fingerprint: of its ref, or — for rows without a key — of the row's content.
-    func fingerprint(_ rule: Rule, _ row: FlaggedRow) -> String { identity(rule, row, plans[ObjectIdentifier(rule)]!).fingerprint }
+    func fingerprint(_ rule: Rule, _ row: FlaggedRow) -> String {
+        let identity = identity(rule, row, plans[ObjectIdentifier(rule)]!)
+        return identity.hash.map { Fingerprint.hex($0) } ?? identity.text!
+    }
 
-    private func identity(_ rule: Rule, _ row: FlaggedRow, _ plan: RulePlan) -> (ref: String, fingerprint: String) {
+    /// The ref, and the fingerprint: as its hash for a row with a key (writers need no string of
+    /// it), else as text.
+    private func identity(_ rule: Rule, _ row: FlaggedRow, _ plan: RulePlan) -> (ref: String, hash: UInt64?, text: String?) {
         let key = key.map(row.value) ?? .null
-        guard !key.isNull else { return Engine.identity(rule.id, key, row.line, schema) { row.record().values } }
+        guard !key.isNull else {
+            let (ref, fingerprint) = Engine.identity(rule.id, key, row.line, schema) { row.record().values }
+            return (ref, nil, fingerprint)
+        }
         let ref = Engine.ref(key, line: row.line)
         var hash = plan.fingerprint
         hash.add(ref)
-        return (ref, hash.value)
+        return (ref, hash.number, nil)
     }
 
     func date(_ row: FlaggedRow, _ field: RowField?) -> Day? {
@@ -97,7 +105,8 @@ final class RowContext: Sendable {
                 }
             }
         }
-        (scratch.storedRef, scratch.storedFingerprint) = identity(rule, row, plan)
+        let identity = identity(rule, row, plan)
+        (scratch.storedRef, scratch.storedHash, scratch.storedFingerprint) = (identity.ref, identity.hash, identity.text ?? "")
     }
 
     /// The same details, as a `Details` of their own.
@@ -120,11 +129,14 @@ public final class DetailsScratch {
     public var values: [(name: String, value: Value)] { storedValues }
     /// The finding's ref and fingerprint (a batch row's are worked out from its key with the rest).
     public var ref: String { storedRef }
-    public var fingerprint: String { storedFingerprint }
+    public var fingerprint: String { storedHash.map { Fingerprint.hex($0) } ?? storedFingerprint }
+    /// The fingerprint's hash, when it is one (a batch row's): written as hex without a string.
+    public var fingerprintHash: UInt64? { storedHash }
     @exclusivity(unchecked) var storedMessage: [UInt8] = []
     @exclusivity(unchecked) var storedOwners: [String] = []
     @exclusivity(unchecked) var storedValues: [(name: String, value: Value)] = []
     @exclusivity(unchecked) var storedRef = "", storedFingerprint = ""
+    @exclusivity(unchecked) var storedHash: UInt64?
     private var activation: Activation?
     private var context: RowContext?
     /// How the activation's values were last read (nil: as a whole record, or not yet).
@@ -136,7 +148,7 @@ public final class DetailsScratch {
         storedMessage = Array(details.message.utf8)
         storedOwners = details.owners
         storedValues = details.values
-        (storedRef, storedFingerprint) = (ref, fingerprint)
+        (storedRef, storedHash, storedFingerprint) = (ref, nil, fingerprint)
     }
 
     /// The activation for findings of `context`'s rows (globals and date set when it changes).
