@@ -31,8 +31,8 @@ public struct HistoryFacts: RecordHistory {
 
     public init() {}
 
-    /// A finding's history in this run: carried on from the latest earlier run that reported
-    /// it, or starting today. A finding that was not in that run starts again.
+    /// A finding's history in this run: carried on when the latest earlier run reported it, else
+    /// starting today (one that was not in that run starts again, whatever older runs said).
     public func history(of fingerprint: String, asOf: Day) -> FindingHistory {
         var fingerprint = fingerprint
         let seen = fingerprint.withUTF8 { Self.number($0) }.map { byNumber[$0] } ?? byText[fingerprint]

@@ -167,8 +167,8 @@ public struct HistoryStore: Sendable {
                     """, arguments: [result.asOf.description, ISO8601DateFormatter().string(from: recordedAt), result.planFile,
                                      planHash, result.ruleSet, result.ruleSetVersion, rulesHash, collection, result.records,
                                      result.count(.critical), result.count(.error), result.count(.warning), result.count(.info)])
-                let rows = try RunRows(db, run: db.lastInsertedRowID)
                 guard keepRows else { return }
+                let rows = try RunRows(db, run: db.lastInsertedRowID)
                 for (f, s) in zip(result.findings, seen) {
                     try rows.finding(s.fingerprint, rule: f.rule, ref: s.ref, severity: f.severity.rawValue, s.history)
                 }
@@ -258,7 +258,6 @@ public struct HistoryStore: Sendable {
         }
     }
 }
-
 
 /// Writes a run's findings and records, numbered in order.
 private final class RunRows {

@@ -91,8 +91,13 @@ final class RowContext: Sendable {
         scratch.lastRead = plan.read
         scratch.storedMessage.removeAll(keepingCapacity: true)
         rule.message.render(activation, into: &scratch.storedMessage)
-        scratch.storedOwners.removeAll(keepingCapacity: true)
-        if let ownerSlot { Engine.owners(activation.values[ownerSlot], into: &scratch.storedOwners) }
+        // Mostly one owner after another: replaced in place (emptying an array costs more).
+        if let ownerSlot, case .string(let owner) = activation.values[ownerSlot], scratch.storedOwners.count == 1 {
+            scratch.storedOwners[0] = owner
+        } else {
+            scratch.storedOwners.removeAll(keepingCapacity: true)
+            if let ownerSlot { Engine.owners(activation.values[ownerSlot], into: &scratch.storedOwners) }
+        }
         // A rule's findings list the same fields: overwritten in place, not emptied and refilled.
         if scratch.storedValues.count != plan.values.count {
             scratch.storedValues = plan.values.map { ($0.name, .null) }
