@@ -131,9 +131,15 @@ import Testing
         Self.expectSame(streamed.findings, whole.findings)
     }
 
-    @Test func plainRowsGoInBatchesAndEveryStatutoryRuleRunsThere() throws {
+    /// Comma- or tab-separated: a tab is a control byte, so it must be told from one as a delimiter.
+    @Test(arguments: [",", "\t"])
+    func plainRowsGoInBatchesAndEveryStatutoryRuleRunsThere(delimiter: String) throws {
         let dir = try temporaryDirectory()
-        let path = try Self.casework(count: 3000, in: dir)
+        var path = try Self.casework(count: 3000, in: dir)
+        if delimiter != "," {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            path = try write(text.replacingOccurrences(of: ",", with: delimiter), "cases.tsv", in: dir)
+        }
         let ruleSet = try RuleSetLoader.load(paths: [Self.rules])
         let loader = PlanLoader(schema: ruleSet.collections["cases"]!)
         let (_, parts) = try #require(try loader.parts(path: path, format: nil, count: 2, minimumBytes: 0))
