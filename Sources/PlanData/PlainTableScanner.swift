@@ -88,22 +88,27 @@ struct PlainRowRules {
     let delimiter: UInt8
     let columnCount: Int
     let refColumn: Int
-    /// Columns mapped to a field other than the ref.
-    let content: [Bool]
     let headings: [[UInt8]]
-    let headingCounts: [Int]
     /// Headings with non-ASCII text compare as Strings (canonical equivalence), not bytes.
     let unicodeHeadings: [String?]
+    /// What every row looks up per column, side by side.
+    private let columns: [Column]
+    private struct Column {
+        var headingCount: Int
+        /// Mapped to a field other than the ref.
+        var content: Bool
+        var unicode: Bool
+    }
 
     init?(_ table: TableImporter, delimiter: UInt8) {
         guard let ref = table.refColumn, !table.headings.isEmpty else { return nil }
         self.delimiter = delimiter
         columnCount = table.headings.count
         refColumn = ref
-        content = table.columns.enumerated().map { $0.offset != ref && $0.element != nil }
+        let content = table.columns.enumerated().map { $0.offset != ref && $0.element != nil }
         headings = table.headings.map { Array($0.utf8) }
-        headingCounts = headings.map(\.count)
         unicodeHeadings = table.headings.map { $0.utf8.allSatisfy { $0 < 0x80 } ? nil : $0 }
+        columns = zip(zip(headings, content), unicodeHeadings).map { Column(headingCount: $0.0.count, content: $0.1, unicode: $1 != nil) }
     }
 
     /// The row's delimiters, written to `ends` (how many), or nil when a byte needs the importer's
@@ -161,28 +166,32 @@ struct PlainRowRules {
         guard !ref.isEmpty, ref.count <= 16, ref.contains(where: { $0 >= 0x30 && $0 <= 0x39 }),
               !ref.contains(where: { $0 == 0x20 || $0 == 0x5B || $0 == 0x3A }) else { return false }
         var filled = 0, first: UnsafeBufferPointer<UInt8>?, otherContent = false
-        for c in 0..<columnCount {
-            let text = cell(c)
-            guard !text.isEmpty else { continue }
-            filled += 1
-            if first == nil { first = text }
-            if content[c] { otherContent = true }
-            // A row repeating a heading in its column may be a repeated page header.
-            if let heading = unicodeHeadings[c] {
-                if String(decoding: text, as: UTF8.self) == heading { return false }
-            } else if text.count == headingCounts[c], text.elementsEqual(headings[c]) {
-                return false
+        let repeatsAHeading: Bool = columns.withUnsafeBufferPointer { columns in
+            for c in 0..<columnCount {
+                let text = cell(c)
+                guard !text.isEmpty else { continue }
+                filled += 1
+                if first == nil { first = text }
+                if columns[c].content { otherContent = true }
+                // A row repeating a heading in its column may be a repeated page header.
+                if columns[c].unicode {
+                    if String(decoding: text, as: UTF8.self) == unicodeHeadings[c] { return true }
+                } else if text.count == columns[c].headingCount, text.elementsEqual(headings[c]) {
+                    return true
+                }
             }
-        }
-        // Rows of one or two cells may be titles, legends or a section's lead.
-        guard filled >= 3, otherContent, let first else { return false }
-        // A column-letter row starts with "A"; a section label with one of these letters.
-        if first.count == 1, first[0] == UInt8(ascii: "A") { return false }
-        if [UInt8(ascii: "p"), UInt8(ascii: "w"), UInt8(ascii: "t"), UInt8(ascii: "s"), UInt8(ascii: "o")].contains(first[0] | 0x20),
-           TableImporter.isSectionLabel(String(decoding: first, as: UTF8.self)) {
             return false
         }
-        return true
+        // Rows of one or two cells may be titles, legends or a section's lead.
+        guard !repeatsAHeading, filled >= 3, otherContent, let first else { return false }
+        // A column-letter row starts with "A"; a section label with one of these letters.
+        if first.count == 1, first[0] == UInt8(ascii: "A") { return false }
+        switch first[0] | 0x20 {
+        case UInt8(ascii: "p"), UInt8(ascii: "w"), UInt8(ascii: "t"), UInt8(ascii: "s"), UInt8(ascii: "o"):
+            return !TableImporter.isSectionLabel(String(decoding: first, as: UTF8.self))
+        default:
+            return true
+        }
     }
 }
 
