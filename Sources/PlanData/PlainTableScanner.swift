@@ -119,7 +119,7 @@ struct PlainRowRules {
         let ones: UInt64 = 0x0101_0101_0101_0101, lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, highs = ~lows
         /// The high bit of each byte of `v` that is zero, and of no other.
         func zeros(_ v: UInt64) -> UInt64 { ~(((v & lows) &+ lows) | v) & highs }
-        /// Whether any byte of `v` is below 0x20 or is `byte` (exact as a yes/no answer, for ASCII bytes).
+        /// A high bit set when some byte of `v` is `byte` (exact as a yes/no answer, not as a position).
         func any(_ v: UInt64, _ byte: UInt8) -> UInt64 { let x = v ^ (ones &* UInt64(byte)); return (x &- ones) & ~x }
         let delimiters = ones &* UInt64(delimiter), spaces = ones &* 0x20, letters = ones &* 0x61
         var field = 0, i = 0
