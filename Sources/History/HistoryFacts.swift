@@ -80,12 +80,8 @@ public struct HistoryFacts: RecordHistory {
 
     public func facts(forKey key: String) -> Value {
         guard let r = records[key] else { return RecordSnapshot.noHistory }
-        var m = MapValue()
-        m.insert(.string("previous_status"), r.status.map(Value.string) ?? .null)
-        m.insert(.string("previous_due"), r.due == Self.noDue ? .null : .date(Day(number: Int(r.due))))
-        m.insert(.string("status_runs"), .int(Int64(r.statusRuns)))
-        m.insert(.string("runs"), .int(Int64(r.runs)))
-        return .map(m)
+        return RecordSnapshot.history(previousStatus: r.status, previousDue: r.due == Self.noDue ? nil : Day(number: Int(r.due)),
+                                      statusRuns: Int64(r.statusRuns), runs: Int64(r.runs))
     }
 }
 

@@ -27,18 +27,23 @@ public struct FindingHistory: Sendable, Equatable {
 }
 
 extension RecordSnapshot {
+    /// The facts of the `history` map, in its order.
+    public static let historyFacts = ["previous_status", "previous_due", "status_runs", "runs"]
+
+    /// The `history` map rules read: a record's status and due date in the latest earlier run,
+    /// the runs in a row with that status, and the runs in a row with the record.
+    public static func history(previousStatus: String?, previousDue: Day?, statusRuns: Int64, runs: Int64) -> Value {
+        var m = MapValue()
+        m.insert(.string("previous_status"), previousStatus.map(Value.string) ?? .null)
+        m.insert(.string("previous_due"), previousDue.map(Value.date) ?? .null)
+        m.insert(.string("status_runs"), .int(statusRuns))
+        m.insert(.string("runs"), .int(runs))
+        return .map(m)
+    }
+
     /// The `history` map of a record no earlier run saw.
-    public static let noHistory: Value = emptyHistory
+    public static let noHistory = history(previousStatus: nil, previousDue: nil, statusRuns: 0, runs: 0)
 }
 
 /// The empty `history` map, for records no earlier run saw.
-let noHistory: Value = emptyHistory
-
-private let emptyHistory: Value = {
-    var m = MapValue()
-    m.insert(.string("previous_status"), .null)
-    m.insert(.string("previous_due"), .null)
-    m.insert(.string("status_runs"), .int(0))
-    m.insert(.string("runs"), .int(0))
-    return .map(m)
-}()
+let noHistory: Value = RecordSnapshot.noHistory

@@ -184,12 +184,6 @@ private struct Loader {
         }
     }
 
-    private func replacing(_ m: MapValue, _ key: String, _ value: Value) -> MapValue {
-        var out = MapValue()
-        for (k, v) in zip(m.keys, m.values) { out.insert(k, k.stringValue == key ? value : v) }
-        return out
-    }
-
     /// A plain number is a number and `true`/`false` a bool; anything quoted is text.
     private func parameterValue(_ node: Node) -> Value? {
         guard let text = node.scalar, !node.isNull else { return nil }
@@ -423,24 +417,22 @@ private struct Loader {
         var history: Value?
         if let h = node["history"] {
             // Typed by the history's own schema, as an earlier run would have recorded it.
-            var m = MapValue()
-            for key in ["previous_status", "previous_due", "status_runs", "runs"] { m.insert(.string(key), key.hasSuffix("runs") ? .int(0) : .null) }
+            var previousStatus: String?, previousDue: Day?, statusRuns: Int64 = 0, runs: Int64 = 0
             for pair in h.mapping ?? [] {
                 let key = pair.key.scalar ?? "", text = pair.value.scalar ?? ""
                 switch key {
-                case "previous_status": m = replacing(m, key, .string(text))
+                case "previous_status": previousStatus = text
                 case "previous_due":
                     guard let d = Day(iso: text) else { report(file, pair.value.mark, "previous_due needs YYYY-MM-DD"); continue }
-                    m = replacing(m, key, .date(d))
+                    previousDue = d
                 case "status_runs", "runs":
                     guard let n = Int64(text) else { report(file, pair.value.mark, "\(key) needs a whole number"); continue }
-                    m = replacing(m, key, .int(n))
+                    if key == "runs" { runs = n } else { statusRuns = n }
                 default:
-                    report(file, pair.key.mark, "unknown history fact '\(key)'"
-                           + Suggest.hint(for: key, among: ["previous_status", "previous_due", "status_runs", "runs"]))
+                    report(file, pair.key.mark, "unknown history fact '\(key)'" + Suggest.hint(for: key, among: RecordSnapshot.historyFacts))
                 }
             }
-            history = .map(m)
+            history = RecordSnapshot.history(previousStatus: previousStatus, previousDue: previousDue, statusRuns: statusRuns, runs: runs)
         }
         guard let asOfNode = node["as-of"], let text = asOfNode.scalar, let asOf = Day(iso: text) else {
             report(file, node["as-of"]?.mark ?? node.mark, "example needs 'as-of: YYYY-MM-DD'")
