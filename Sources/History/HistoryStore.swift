@@ -98,11 +98,12 @@ public struct HistoryStore: Sendable {
         config.busyMode = .timeout(30)
         do {
             let pool = try DatabasePool(path: path, configuration: config)
-            if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
-                throw HistoryError(path: path, message: "was written by a newer stocktake; use that version, or --history with another file")
+            let (superseded, upToDate, runs) = try pool.read { db in
+                (try migrator.hasBeenSuperseded(db), try migrator.hasCompletedMigrations(db),
+                 try db.tableExists("run") ? try Int.fetchOne(db, sql: "SELECT count(*) FROM run") ?? 0 : 0)
             }
-            let (upToDate, runs) = try pool.read { db in
-                (try migrator.hasCompletedMigrations(db), try db.tableExists("run") ? try Int.fetchOne(db, sql: "SELECT count(*) FROM run") ?? 0 : 0)
+            if superseded {
+                throw HistoryError(path: path, message: "was written by a newer stocktake; use that version, or --history with another file")
             }
             if !upToDate, runs > 0 { upgrading?(runs) }
             try migrator.migrate(pool)
