@@ -16,14 +16,19 @@ public final class Program: Sendable {
     public let globalReferences: Set<String>
     let evaluator: Evaluator
     let localCount: Int
+    /// The variable's slot when the whole expression is one declared variable (`{case_id}` in a
+    /// message): its value is `values[slot]`, read without evaluating anything.
+    public let variableSlot: Int?
 
-    init(source: String, type: CELType, references: [String], globalReferences: Set<String>, evaluator: @escaping Evaluator, localCount: Int) {
+    init(source: String, type: CELType, references: [String], globalReferences: Set<String>, evaluator: @escaping Evaluator,
+         localCount: Int, variableSlot: Int? = nil) {
         self.source = source
         self.type = type
         self.references = references
         self.globalReferences = globalReferences
         self.evaluator = evaluator
         self.localCount = localCount
+        self.variableSlot = variableSlot
     }
 
     public func evaluate(_ activation: Activation) throws(EvalError) -> Value {
@@ -64,8 +69,11 @@ public struct Compiler {
     public static func compile(_ expr: Expr, source: String, in env: Environment) throws(ExpressionError) -> Program {
         var compiler = Compiler(env: env)
         let (type, evaluator) = try compiler.compile(expr)
+        // Variables come first in name resolution (see `identifier`), and there are no locals here.
+        var variableSlot: Int?
+        if case .ident(let name) = expr.kind { variableSlot = env.variables[name]?.slot }
         return Program(source: source, type: type, references: compiler.references, globalReferences: compiler.globalReferences,
-                       evaluator: evaluator, localCount: compiler.maxLocals)
+                       evaluator: evaluator, localCount: compiler.maxLocals, variableSlot: variableSlot)
     }
 
     private init(env: Environment) { self.env = env }

@@ -107,4 +107,12 @@ public final class Activation {
         self.globals = globals
         self.today = today
     }
+
+    /// `values`, read and changed in place by `body`. Code in other modules checks exclusivity
+    /// at run time on every access to the stored property (whatever it is declared with here):
+    /// writers of large reports make one access per finding through this instead of several.
+    public func withValues(_ body: (inout [Value]) -> Void) { body(&values) }
+
+    /// `values[slot]`, for the same reason.
+    public func value(at slot: Int) -> Value { values[slot] }
 }

@@ -116,6 +116,15 @@ public final class RowBatch: VectorInput {
         return FlaggedRow.value(UnsafeBufferPointer(start: bytes + start, count: end - start), kind)
     }
 
+    /// The bytes of a text field's cell in row `row` (empty: null), without making a String;
+    /// nil when the field is not text read from its cell.
+    public func cellText(_ row: Int, _ field: RowField) -> UnsafeBufferPointer<UInt8>? {
+        guard field.kind == .text else { return nil }
+        guard field.column >= 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
+        let (start, end) = range(row: row, column: field.column)
+        return UnsafeBufferPointer(start: bytes + start, count: end - start)
+    }
+
     /// Where row `row`'s bytes start, and how many there are.
     func span(_ row: Int) -> (start: Int, count: Int) {
         let start = Int(rowStarts[row])

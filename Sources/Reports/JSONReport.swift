@@ -11,7 +11,10 @@ public enum JSONReport {
     }
 
     /// Writes the report in chunks of about a megabyte, finding by finding, so that a run with
-    /// millions of findings never holds the whole document in memory.
+    /// millions of findings never holds the whole document in memory. The head is laid out as
+    /// `JSON.serialized()` lays it out; each finding is one line, as `serialized(pretty: false)`
+    /// writes it: a report can be grepped and diffed finding by finding, and a national run's
+    /// is a third smaller than with every key on a line of its own.
     public static func write(_ result: CheckResult, toolVersion: String, _ chunk: ([UInt8]) throws -> Void) throws {
         let bySeverity: [(String, JSON)] = Severity.allCases.reversed().filter { $0 != .off }.map { ($0.rawValue, .int(result.count($0))) }
         let summary: JSON = .object([
@@ -34,7 +37,6 @@ public enum JSONReport {
             ("ruleset", .object([("name", .string(result.ruleSet)), ("version", .string(result.ruleSetVersion))])),
             ("summary", summary),
         ]
-        // Laid out exactly as JSON.serialized(pretty:) lays out the whole document.
         var out = ByteBuffer(capacity: 4096)
         out.append(UInt8(ascii: "{"))
         for (key, value) in head {
@@ -83,72 +85,71 @@ public enum JSONReport {
 
 }
 
-/// One finding of the JSON report, written straight to bytes in the layout `JSON.write` gives an
-/// object at depth 2 (a report may hold millions: building a `JSON` tree for each cost more
-/// than the rest of the run). The keys and their order are those of docs/json-output.md; each
-/// key is written with its comma and indentation, worked out once. What findings of one kind
-/// (rule and severity) or one plan file say alike is rendered once per writer, and copied.
+/// One finding of the JSON report, written straight to bytes on one line, as `JSON.write`
+/// writes an object without indentation (a report may hold millions: building a `JSON` tree for
+/// each cost more than the rest of the run). The keys and their order are those of
+/// docs/json-output.md; each key is written with the punctuation before it. What findings of
+/// one kind (rule and severity), level or plan file say alike is rendered once per writer, and copied.
 struct FindingJSON {
     /// What findings of one kind write alike: from the opening brace to the ref's key, from
     /// `escalate_to` to `escalation`'s value, and the names of the values they list (the same
-    /// for each, as a rule reads the same fields) with each one's key and the punctuation before it.
-    private struct KindPieces {
-        var head: [UInt8]
-        var escalateTo: [UInt8]
+    /// for each, as a rule reads the same fields) with each one's key and the punctuation before
+    /// it. A class: it is fetched for every finding, and copying its arrays would count each.
+    private final class KindPieces {
+        let head: [UInt8]
+        let escalateTo: [UInt8]
         var valueNames: [String] = []
         var valueKeys: [[UInt8]] = []
-    }
 
-    private var kinds: [ObjectIdentifier: KindPieces] = [:]
-    /// The last plan file: its `source` object up to the line number.
-    private var file: (name: String, piece: [UInt8])?
-
-    /// The pieces of `kind`, with keys for `values` (worked out again if a finding of the kind
-    /// lists other names).
-    private mutating func pieces(_ kind: FindingKind, _ values: [(name: String, value: Value)]) -> KindPieces {
-        let id = ObjectIdentifier(kind)
-        if let known = kinds[id], known.valueNames.count == values.count,
-           values.indices.allSatisfy({ known.valueNames[$0] == values[$0].name }) { return known }
-        var pieces = kinds[id] ?? Self.pieces(kind)
-        pieces.valueNames = values.map(\.name)
-        pieces.valueKeys = values.enumerated().map { i, v -> [UInt8] in
-            var key = ByteBuffer(capacity: 32)
-            key.append(i == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
-            key.append(K.indent(4))
-            key.appendQuoted(v.name)
-            key.append(K.colon)
-            return key.bytes
+        init(_ kind: FindingKind) {
+            var head = ByteBuffer(capacity: 256), escalateTo = ByteBuffer(capacity: 128)
+            head.append(K.rule); head.appendQuoted(kind.rule)
+            head.append(K.title); head.appendQuoted(kind.title)
+            head.append(K.severity); head.appendQuoted(kind.severity.rawValue)
+            head.append(K.statutory); head.append(kind.statutory ? K.true : K.false)
+            head.append(K.ref)
+            escalateTo.append(K.escalateTo); FindingJSON.strings(kind.escalateTo, into: &escalateTo)
+            escalateTo.append(K.escalation)
+            (self.head, self.escalateTo) = (head.bytes, escalateTo.bytes)
         }
-        kinds[id] = pieces
-        return pieces
+
+        /// Keys for `values`, worked out again if a finding of the kind lists other names.
+        func keys(for values: [(name: String, value: Value)]) -> [[UInt8]] {
+            if valueNames.count != values.count || !values.indices.allSatisfy({ valueNames[$0] == values[$0].name }) {
+                valueNames = values.map(\.name)
+                valueKeys = values.enumerated().map { i, v -> [UInt8] in
+                    var key = ByteBuffer(capacity: 32)
+                    key.append(i == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
+                    key.appendQuoted(v.name)
+                    key.append(UInt8(ascii: ":"))
+                    return key.bytes
+                }
+            }
+            return valueKeys
+        }
     }
 
-    private static func pieces(_ kind: FindingKind) -> KindPieces {
-        var head = ByteBuffer(capacity: 256), escalateTo = ByteBuffer(capacity: 128)
-        head.append(K.rule); head.appendQuoted(kind.rule)
-        head.append(K.title); head.appendQuoted(kind.title)
-        head.append(K.severity); head.appendQuoted(kind.severity.rawValue)
-        head.append(K.statutory); head.append(kind.statutory ? K.true : K.false)
-        head.append(K.ref)
-        escalateTo.append(K.escalateTo); strings(kind.escalateTo, depth: 3, into: &escalateTo)
-        escalateTo.append(K.escalation)
-        return KindPieces(head: head.bytes, escalateTo: escalateTo.bytes)
-    }
+    private var kinds = IdentityTable<KindPieces>()
 
     /// Per escalation level: from its id to its closing brace. Findings share levels (one per
     /// ladder step and recipients), and each is held by its findings while they are written.
-    private var levels: [ObjectIdentifier: [UInt8]] = [:]
+    private var levels = IdentityTable<[UInt8]>()
 
     private mutating func piece(_ e: EscalationLevel) -> [UInt8] {
         if let known = levels[ObjectIdentifier(e)] { return known }
         var piece = ByteBuffer(capacity: 128)
         piece.append(K.level); piece.appendQuoted(e.id)
         piece.append(K.name); piece.appendQuoted(e.name)
-        piece.append(K.recipients); Self.strings(e.recipients, depth: 4, into: &piece)
-        piece.append(K.close3)
+        piece.append(K.recipients); Self.strings(e.recipients, into: &piece)
+        piece.append(K.close)
         levels[ObjectIdentifier(e)] = piece.bytes
         return piece.bytes
     }
+
+    /// The `source` object up to the line number: by the table the finding's row is in (see
+    /// `DetailsScratch.sourceKey`), and for other findings the last file's.
+    private var tables = IdentityTable<[UInt8]>()
+    private var file: (name: String, piece: [UInt8])?
 
     private mutating func source(_ name: String) -> [UInt8] {
         if let file, file.name == name { return file.piece }
@@ -165,122 +166,129 @@ struct FindingJSON {
     mutating func write(_ f: Finding, into out: inout ByteBuffer) {
         f.details(into: said)      // once: for rows of large tables it is worked out here
         let values = said.values
-        let kind = pieces(f.kind, values)
+        let kind = kinds[ObjectIdentifier(f.kind)] ?? {
+            let made = KindPieces(f.kind)
+            kinds[ObjectIdentifier(f.kind)] = made
+            return made
+        }()
         out.append(kind.head); out.appendQuoted(said.ref)
         out.append(K.priority); out.append(decimal: f.priority)
         out.append(K.message); said.message.withUnsafeBufferPointer { out.appendQuoted($0) }
-        out.append(K.owners); Self.strings(said.owners, depth: 3, into: &out)
+        out.append(K.owners); Self.strings(said.owners, into: &out)
         out.append(kind.escalateTo)
         if let e = f.escalation { out.append(piece(e)) } else { out.append(K.null) }
-        let source = f.source
-        out.append(self.source(source.file)); out.append(decimal: source.line)
-        if let c = source.column { out.append(K.column); out.append(decimal: c) }
-        out.append(K.close3)
-        out.append(K.values)
-        if values.isEmpty {
-            out.append(K.emptyObject)
+        if let table = said.sourceKey {
+            out.append(tables[table] ?? {
+                let piece = source(f.source.file)
+                tables[table] = piece
+                return piece
+            }())
+            out.append(decimal: said.line)
         } else {
-            for (key, v) in zip(kind.valueKeys, values) {
+            let source = f.source
+            out.append(self.source(source.file)); out.append(decimal: source.line)
+            if let c = source.column { out.append(K.column); out.append(decimal: c) }
+        }
+        if values.isEmpty {
+            out.append(K.closeSourceEmptyValues)
+        } else {
+            out.append(K.closeSourceValues)
+            for (key, v) in zip(kind.keys(for: values), values) {
                 out.append(key)
                 Self.value(v.value, into: &out)
             }
-            out.append(K.close3)
+            out.append(K.close)
         }
-        out.append(K.evaluationError); out.append(f.evaluationError ? K.true : K.false)
-        out.append(K.waived)
-        if let w = f.waiver {
-            out.append(K.reason); out.appendQuoted(w.reason)
-            out.append(K.approvedBy); out.appendQuoted(w.approvedBy)
-            out.append(K.expires); out.appendQuoted(w.expires.description)
-            out.append(K.waiverSource); out.appendQuoted(w.file)
-            out.append(K.waiverLine); out.append(decimal: w.line)
-            out.append(K.close4)
-            out.append(K.close3)
+        let waiver = f.waiver, history = f.history
+        if !f.evaluationError, waiver == nil, history == nil {
+            out.append(K.plainTail)
         } else {
-            out.append(K.null)
+            out.append(K.evaluationError); out.append(f.evaluationError ? K.true : K.false)
+            out.append(K.waived)
+            if let w = waiver {
+                out.append(K.reason); out.appendQuoted(w.reason)
+                out.append(K.approvedBy); out.appendQuoted(w.approvedBy)
+                out.append(K.expires); out.appendQuoted(w.expires.description)
+                out.append(K.waiverSource); out.appendQuoted(w.file)
+                out.append(K.waiverLine); out.append(decimal: w.line)
+                out.append(K.close2)
+            } else {
+                out.append(K.null)
+            }
+            out.append(K.history)
+            if let h = history {
+                out.append(K.firstSeen); out.appendQuoted(h.firstSeen.description)
+                out.append(K.runs); out.append(decimal: h.runs)
+                out.append(K.close)
+            } else {
+                out.append(K.null)
+            }
+            out.append(K.fingerprint)
         }
-        out.append(K.history)
-        if let h = f.history {
-            out.append(K.firstSeen); out.appendQuoted(h.firstSeen.description)
-            out.append(K.runs); out.append(decimal: h.runs)
-            out.append(K.close3)
-        } else {
-            out.append(K.null)
-        }
-        out.append(K.fingerprint)
         if let hash = said.fingerprintHash { out.appendQuoted(fingerprint: hash) } else { out.appendQuoted(said.fingerprint) }
-        out.append(K.close2)
+        out.append(K.close)
     }
 
-    /// A value at depth 4: the common kinds directly, the rest through the `JSON` tree.
+    /// A value: the common kinds directly, the rest through the `JSON` tree.
     private static func value(_ v: Value, into out: inout ByteBuffer) {
         switch v {
         case .null: out.append(K.null)
         case .string(let s): out.appendQuoted(s)
         case .date(let d): out.appendQuoted(d)
-        default: JSON(v).write(into: &out, indent: 4)
+        default: JSON(v).write(into: &out, indent: nil)
         }
     }
 
-    private static func strings(_ items: [String], depth: Int, into out: inout ByteBuffer) {
+    fileprivate static func strings(_ items: [String], into out: inout ByteBuffer) {
         guard !items.isEmpty else { out.append(K.emptyArray); return }
         for (i, item) in items.enumerated() {
             out.append(i == 0 ? UInt8(ascii: "[") : UInt8(ascii: ","))
-            out.append(K.indent(depth + 1))
             out.appendQuoted(item)
         }
-        out.append(K.indent(depth))
         out.append(UInt8(ascii: "]"))
     }
 
-    /// The fixed pieces: a key at its depth (with the comma before it), closings, literals. Static
+    /// The fixed pieces: a key with the punctuation before it, closings, literals. Static
     /// strings: both cores write findings at once, and reference-counted arrays would make them
     /// contend for every piece.
-    private enum K {
-        static func indent(_ depth: Int) -> StaticString {
-            switch depth {
-            case 3: return "\n      "
-            case 4: return "\n        "
-            case 5: return "\n          "
-            default: return "\n            "
-            }
-        }
-        static let rule: StaticString = "{\n      \"rule\": "
-        static let title: StaticString = ",\n      \"title\": "
-        static let severity: StaticString = ",\n      \"severity\": "
-        static let statutory: StaticString = ",\n      \"statutory\": "
-        static let ref: StaticString = ",\n      \"ref\": "
-        static let priority: StaticString = ",\n      \"priority\": "
-        static let message: StaticString = ",\n      \"message\": "
-        static let owners: StaticString = ",\n      \"owners\": "
-        static let escalateTo: StaticString = ",\n      \"escalate_to\": "
-        static let escalation: StaticString = ",\n      \"escalation\": "
-        static let level: StaticString = "{\n        \"level\": "
-        static let name: StaticString = ",\n        \"name\": "
-        static let recipients: StaticString = ",\n        \"recipients\": "
-        static let source: StaticString = ",\n      \"source\": {\n        \"file\": "
-        static let line: StaticString = ",\n        \"line\": "
-        static let column: StaticString = ",\n        \"column\": "
-        static let values: StaticString = ",\n      \"values\": "
-        static let evaluationError: StaticString = ",\n      \"evaluation_error\": "
-        static let waived: StaticString = ",\n      \"waived\": "
-        static let reason: StaticString = "{\n        \"reason\": "
-        static let approvedBy: StaticString = ",\n        \"approved_by\": "
-        static let expires: StaticString = ",\n        \"expires\": "
-        static let waiverSource: StaticString = ",\n        \"source\": {\n          \"file\": "
-        static let waiverLine: StaticString = ",\n          \"line\": "
-        static let history: StaticString = ",\n      \"history\": "
-        static let firstSeen: StaticString = "{\n        \"first_seen\": "
-        static let runs: StaticString = ",\n        \"runs\": "
-        static let fingerprint: StaticString = ",\n      \"fingerprint\": "
-        static let close2: StaticString = "\n    }"
-        static let close3: StaticString = "\n      }"
-        static let close4: StaticString = "\n        }"
-        static let colon: StaticString = ": "
+    fileprivate enum K {
+        static let rule: StaticString = "{\"rule\":"
+        static let title: StaticString = ",\"title\":"
+        static let severity: StaticString = ",\"severity\":"
+        static let statutory: StaticString = ",\"statutory\":"
+        static let ref: StaticString = ",\"ref\":"
+        static let priority: StaticString = ",\"priority\":"
+        static let message: StaticString = ",\"message\":"
+        static let owners: StaticString = ",\"owners\":"
+        static let escalateTo: StaticString = ",\"escalate_to\":"
+        static let escalation: StaticString = ",\"escalation\":"
+        static let level: StaticString = "{\"level\":"
+        static let name: StaticString = ",\"name\":"
+        static let recipients: StaticString = ",\"recipients\":"
+        static let source: StaticString = ",\"source\":{\"file\":"
+        static let line: StaticString = ",\"line\":"
+        static let column: StaticString = ",\"column\":"
+        static let evaluationError: StaticString = ",\"evaluation_error\":"
+        static let waived: StaticString = ",\"waived\":"
+        static let reason: StaticString = "{\"reason\":"
+        static let approvedBy: StaticString = ",\"approved_by\":"
+        static let expires: StaticString = ",\"expires\":"
+        static let waiverSource: StaticString = ",\"source\":{\"file\":"
+        static let waiverLine: StaticString = ",\"line\":"
+        static let history: StaticString = ",\"history\":"
+        static let firstSeen: StaticString = "{\"first_seen\":"
+        static let runs: StaticString = ",\"runs\":"
+        static let fingerprint: StaticString = ",\"fingerprint\":"
+        /// The usual finding's pieces from the end of its source to its values, and from there to
+        /// its fingerprint's value (no evaluation error, waiver or history), each in one piece.
+        static let closeSourceValues: StaticString = "},\"values\":"
+        static let closeSourceEmptyValues: StaticString = "},\"values\":{}"
+        static let plainTail: StaticString = ",\"evaluation_error\":false,\"waived\":null,\"history\":null,\"fingerprint\":"
+        static let close: StaticString = "}"
+        static let close2: StaticString = "}}"
         static let null: StaticString = "null"
         static let `true`: StaticString = "true"
         static let `false`: StaticString = "false"
         static let emptyArray: StaticString = "[]"
-        static let emptyObject: StaticString = "{}"
     }
 }

@@ -65,7 +65,7 @@ extension Engine {
                     // Kept as the row's bytes: messages are written when a report asks for them.
                     let row = flagged[i] ?? context.rows.keep(batch, i)
                     flagged[i] = row
-                    findings.append(Engine.finding(rule, level: level, batch, i, row, context, placing: &placement))
+                    findings.append(Engine.finding(rule: r, level: level, batch, i, row, context, placing: &placement))
                 } else {
                     activation.values = record(i).values
                     findings.append(Engine.finding(rule, outcome!, record(i), activation, schema))

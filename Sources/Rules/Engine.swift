@@ -209,17 +209,19 @@ public struct Engine {
 
     /// A finding of a batch row: its kind, priority, level and row (see `Finding`). What the
     /// ladder needs of the row is read from the batch, whose cells are already split.
-    static func finding(_ rule: Rule, level: Severity, _ batch: RowBatch, _ i: Int, _ row: FlaggedRow, _ context: RowContext,
+    static func finding(rule r: Int, level: Severity, _ batch: RowBatch, _ i: Int, _ row: FlaggedRow, _ context: RowContext,
                         placing placement: inout LadderPlacement?) -> Finding {
+        let rule = context.rules[r]
         let kind = rule.kind(level)
         var escalation: EscalationLevel?
         if placement != nil {
             var due: Day?
             if let field = context.due, case .date(let d) = batch.value(i, field) { due = d }
             escalation = placement!.level(kind, ref: { context.ref(row) }, runs: 1, due: due,
-                                          owners: { context.owner.map { batch.value(i, $0) } ?? .null })
+                                          owners: { context.owner.map { batch.value(i, $0) } ?? .null },
+                                          ownerCell: context.owner.flatMap { batch.cellText(i, $0) })
         }
-        return Finding(kind, said: .row(row, rule, context), priority: level.rankWeight + (rule.statutory ? 50_000 : 0), escalation: escalation)
+        return Finding(kind, said: .row(row, context, rule: r), priority: level.rankWeight + (rule.statutory ? 50_000 : 0), escalation: escalation)
     }
 
     /// The ref a record is known by, and the finding's fingerprint. Without a key, identity falls

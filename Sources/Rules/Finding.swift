@@ -52,7 +52,7 @@ public final class Finding: Sendable {
     public var ref: String {
         switch said {
         case .known(let k): return k.ref
-        case .row(let row, _, let context): return context.ref(row)
+        case .row(let row, let context, _): return context.ref(row)
         }
     }
 
@@ -67,7 +67,7 @@ public final class Finding: Sendable {
     public var fingerprint: String {
         switch said {
         case .known(let k): return k.fingerprint
-        case .row(let row, let rule, let context): return context.fingerprint(rule, row)
+        case .row(let row, let context, let rule): return context.fingerprint(rule, row)
         }
     }
 
@@ -81,7 +81,7 @@ public final class Finding: Sendable {
     public var due: Day? {
         switch said {
         case .known(let k): return k.due
-        case .row(let row, _, let context): return context.date(row, context.due)
+        case .row(let row, let context, _): return context.date(row, context.due)
         }
     }
 
@@ -89,7 +89,7 @@ public final class Finding: Sendable {
     public var dueOriginal: Day? {
         switch said {
         case .known(let k): return k.dueOriginal
-        case .row(let row, _, let context): return context.date(row, context.dueOriginal)
+        case .row(let row, let context, _): return context.date(row, context.dueOriginal)
         }
     }
 
@@ -97,14 +97,14 @@ public final class Finding: Sendable {
     public var section: String? {
         switch said {
         case .known(let k): return k.section
-        case .row(let row, _, let context): return context.section(row)
+        case .row(let row, let context, _): return context.section(row)
         }
     }
 
     /// A batch row's finding: its row and the context its rows share (for ordering millions of
     /// them without making their strings).
     var row: (row: FlaggedRow, context: RowContext)? {
-        if case .row(let row, _, let context) = said { return (row, context) }
+        if case .row(let row, let context, _) = said { return (row, context) }
         return nil
     }
 
@@ -140,16 +140,17 @@ public final class Finding: Sendable {
     }
 
     /// Everything known when the rule fired, or — for the rows of a large table, which may have
-    /// millions of findings — the row, read again when asked.
+    /// millions of findings — the row, read again when asked, with its rule as an index into the
+    /// context's (copying a finding's payload then retains one shared object, not two).
     enum Said: Sendable {
         case known(Known)
-        case row(FlaggedRow, Rule, RowContext)
+        case row(FlaggedRow, RowContext, rule: Int)
     }
 
     public var details: Details {
         switch said {
         case .known(let k): return k.details
-        case .row(let row, let rule, let context): return context.details(rule, row)
+        case .row(let row, let context, let rule): return context.details(rule, row)
         }
     }
 
@@ -158,7 +159,7 @@ public final class Finding: Sendable {
     public func details(into scratch: DetailsScratch) {
         switch said {
         case .known(let k): scratch.set(k.details, ref: k.ref, fingerprint: k.fingerprint)
-        case .row(let row, let rule, let context): context.details(rule, row, into: scratch)
+        case .row(let row, let context, let rule): context.details(rule, row, into: scratch)
         }
     }
 
@@ -169,14 +170,14 @@ public final class Finding: Sendable {
     var ownerValue: Value {
         switch said {
         case .known(let k): return k.details.owners.count == 1 ? .string(k.details.owners[0]) : .list(k.details.owners.map(Value.string))
-        case .row(let row, _, let context): return context.owner.map(row.value) ?? .null
+        case .row(let row, let context, _): return context.owner.map(row.value) ?? .null
         }
     }
 
     public var owners: [String] {
         switch said {
         case .known(let k): return k.details.owners
-        case .row(let row, _, let context): return context.owners(row)
+        case .row(let row, let context, _): return context.owners(row)
         }
     }
 

@@ -117,6 +117,8 @@ struct LadderPlacement {
         @exclusivity(unchecked) var shared: EscalationLevel?
         /// Levels by the finding's one owner (most findings have one), when they do.
         @exclusivity(unchecked) var byOwnerName: [String: EscalationLevel] = [:]
+        /// The same by the owner cell's text, for findings of table rows.
+        @exclusivity(unchecked) var byOwnerCell = BytesTable<EscalationLevel>()
 
         init(index: Int, id: String, level: Ladder.Level?, byOwner: Bool, height: Int) {
             (self.index, self.id, self.level, self.byOwner, self.height) = (index, id, level, byOwner, height)
@@ -149,8 +151,11 @@ struct LadderPlacement {
 
     /// The level of a finding with these properties; nil when its rule names no `escalate-to`.
     /// `ref` and `owners` are asked for only when the ladder can depend on them; `owners` is the
-    /// owner field's value (a name, a list of names or null), a name being the common case.
-    mutating func level(_ kind: FindingKind, ref: () -> String, runs: Int, due: Day?, owners: () -> Value) -> EscalationLevel? {
+    /// owner field's value (a name, a list of names or null), a name being the common case, and
+    /// `ownerCell` the text it was read from, when it is a table row's (the same text always
+    /// gives the same owners).
+    mutating func level(_ kind: FindingKind, ref: () -> String, runs: Int, due: Day?, owners: () -> Value,
+                        ownerCell: UnsafeBufferPointer<UInt8>? = nil) -> EscalationLevel? {
         let escalateTo = kind.escalateTo
         guard !escalateTo.isEmpty else { return nil }
         let runs = Int64(runs)
@@ -177,8 +182,9 @@ struct LadderPlacement {
             step.shared = made(step, recipients: step.level?.who ?? [])
             return step.shared!
         }
+        if let ownerCell, let known = step.byOwnerCell[ownerCell] { return known }
         let owner = owners()
-        if case .string(let name) = owner, let known = step.byOwnerName[name] { return known }
+        if ownerCell == nil, case .string(let name) = owner, let known = step.byOwnerName[name] { return known }
         let owners = Engine.owners(owner)
         var recipients = step.level?.who ?? []
         for owner in owners {
@@ -187,7 +193,11 @@ struct LadderPlacement {
             if step.height == 0 || name != (directory.canonical(owner) ?? owner), !recipients.contains(name) { recipients.append(name) }
         }
         let level = made(step, recipients: recipients)
-        if case .string(let name) = owner { step.byOwnerName[name] = level }
+        if let ownerCell {
+            step.byOwnerCell[ownerCell] = level
+        } else if case .string(let name) = owner {
+            step.byOwnerName[name] = level
+        }
         return level
     }
 

@@ -12,10 +12,12 @@ final class RowContext: Sendable {
     let today: Day
     /// The rows findings were made for (which their `FlaggedRow`s point into).
     let rows: KeptRows
-    /// Per rule: how to read the cells its condition and message read (nil: read the whole
-    /// record), the fields its condition reads, for a finding's values, and its fingerprints'
-    /// hash up to the ref.
-    private let plans: [ObjectIdentifier: RulePlan]
+    /// The engine's rules, in its order: a batch row's finding names its rule by index.
+    let rules: [Rule]
+    /// Per rule, in the same order: how to read the cells its condition and message read (nil:
+    /// read the whole record), the fields its condition reads, for a finding's values, and its
+    /// fingerprints' hash up to the ref.
+    private let plans: [RulePlan]
 
     private struct RulePlan: Sendable {
         var read: ReadPlan?
@@ -34,30 +36,29 @@ final class RowContext: Sendable {
         self.globals = globals
         self.today = today
         rows = KeptRows(batch)
-        var plans: [ObjectIdentifier: RulePlan] = [:]
-        for rule in rules {
+        self.rules = rules
+        plans = rules.map { [ownerSlot] rule in
             let names = rule.condition.references + rule.message.references + [ownerSlot.map { schema.fields[$0].name }].compactMap { $0 }
-            plans[ObjectIdentifier(rule)] = RulePlan(read: batch.readPlan(Array(Set(names.compactMap(schema.slot(of:))))),
-                                                     values: rule.condition.references.compactMap { name in schema.slot(of: name).map { (name, $0) } },
-                                                     fingerprint: Fingerprint.prefix(rule.id, schema.name))
+            return RulePlan(read: batch.readPlan(Array(Set(names.compactMap(schema.slot(of:))))),
+                            values: rule.condition.references.compactMap { name in schema.slot(of: name).map { (name, $0) } },
+                            fingerprint: Fingerprint.prefix(rule.id, schema.name))
         }
-        self.plans = plans
     }
 
     func ref(_ row: FlaggedRow) -> String { Engine.ref(key.map(row.value) ?? .null, line: row.line) }
 
     /// A finding's fingerprint: of its ref, or — for rows without a key — of the row's content.
-    func fingerprint(_ rule: Rule, _ row: FlaggedRow) -> String {
-        let identity = identity(rule, row, plans[ObjectIdentifier(rule)]!)
+    func fingerprint(_ rule: Int, _ row: FlaggedRow) -> String {
+        let identity = identity(rule, row, plans[rule])
         return identity.hash.map { Fingerprint.hex($0) } ?? identity.text!
     }
 
     /// The ref, and the fingerprint: as its hash for a row with a key (writers need no string of
     /// it), else as text.
-    private func identity(_ rule: Rule, _ row: FlaggedRow, _ plan: RulePlan) -> (ref: String, hash: UInt64?, text: String?) {
+    private func identity(_ rule: Int, _ row: FlaggedRow, _ plan: RulePlan) -> (ref: String, hash: UInt64?, text: String?) {
         let key = key.map(row.value) ?? .null
         guard !key.isNull else {
-            let (ref, fingerprint) = Engine.identity(rule.id, key, row.line, schema) { row.record().values }
+            let (ref, fingerprint) = Engine.identity(rules[rule].id, key, row.line, schema) { row.record().values }
             return (ref, nil, fingerprint)
         }
         let ref = Engine.ref(key, line: row.line)
@@ -78,44 +79,48 @@ final class RowContext: Sendable {
 
     func owners(_ row: FlaggedRow) -> [String] { owner.map { Engine.owners(row.value($0)) } ?? [] }
 
-    /// The details of `rule` on `row`, from the cells the rule reads (or else the whole record),
-    /// into a writer's scratch: buffers it reuses from one finding to the next.
-    func details(_ rule: Rule, _ row: FlaggedRow, into scratch: DetailsScratch) {
-        let plan = plans[ObjectIdentifier(rule)]!
+    /// The details of rule `rule` on `row`, from the cells the rule reads (or else the whole
+    /// record), into a writer's scratch: buffers it reuses from one finding to the next.
+    func details(_ rule: Int, _ row: FlaggedRow, into scratch: DetailsScratch) {
+        let plan = plans[rule]
         let activation = scratch.activation(for: self)
-        if let read = plan.read {
-            row.read(read, into: &activation.values, after: scratch.lastRead)
-        } else {
-            activation.values = row.record().values
-        }
-        scratch.lastRead = plan.read
-        scratch.storedMessage.removeAll(keepingCapacity: true)
-        rule.message.render(activation, into: &scratch.storedMessage)
-        // Mostly one owner after another: replaced in place (emptying an array costs more).
-        if let ownerSlot, case .string(let owner) = activation.values[ownerSlot], scratch.storedOwners.count == 1 {
-            scratch.storedOwners[0] = owner
-        } else {
-            scratch.storedOwners.removeAll(keepingCapacity: true)
-            if let ownerSlot { Engine.owners(activation.values[ownerSlot], into: &scratch.storedOwners) }
-        }
-        // A rule's findings list the same fields: overwritten in place, not emptied and refilled.
-        if scratch.storedValues.count != plan.values.count {
-            scratch.storedValues = plan.values.map { ($0.name, .null) }
-        }
-        scratch.storedValues.withUnsafeMutableBufferPointer { out in
-            activation.values.withUnsafeBufferPointer { values in
-                for (i, v) in plan.values.enumerated() {
-                    if out[i].name != v.name { out[i].name = v.name }
-                    out[i].value = values[v.slot]
+        let ownerSlot = ownerSlot
+        activation.withValues { values in
+            if let read = plan.read {
+                row.read(read, into: &values, after: scratch.lastRead)
+            } else {
+                values = row.record().values
+            }
+            // Mostly one owner after another: replaced in place (emptying an array costs more).
+            if let ownerSlot, case .string(let owner) = values[ownerSlot], scratch.storedOwners.count == 1 {
+                scratch.storedOwners[0] = owner
+            } else {
+                scratch.storedOwners.removeAll(keepingCapacity: true)
+                if let ownerSlot { Engine.owners(values[ownerSlot], into: &scratch.storedOwners) }
+            }
+            // A rule's findings list the same fields: overwritten in place, not emptied and refilled.
+            if scratch.storedValues.count != plan.values.count {
+                scratch.storedValues = plan.values.map { ($0.name, .null) }
+            }
+            scratch.storedValues.withUnsafeMutableBufferPointer { out in
+                values.withUnsafeBufferPointer { values in
+                    for (i, v) in plan.values.enumerated() {
+                        if out[i].name != v.name { out[i].name = v.name }
+                        out[i].value = values[v.slot]
+                    }
                 }
             }
         }
+        scratch.lastRead = plan.read
+        scratch.storedMessage.removeAll(keepingCapacity: true)
+        rules[rule].message.render(activation, into: &scratch.storedMessage)
         let identity = identity(rule, row, plan)
         (scratch.storedRef, scratch.storedHash, scratch.storedFingerprint) = (identity.ref, identity.hash, identity.text ?? "")
+        (scratch.storedSourceKey, scratch.storedLine) = (ObjectIdentifier(self), row.line)
     }
 
     /// The same details, as a `Details` of their own.
-    func details(_ rule: Rule, _ row: FlaggedRow) -> Finding.Details {
+    func details(_ rule: Int, _ row: FlaggedRow) -> Finding.Details {
         let scratch = DetailsScratch()
         details(rule, row, into: scratch)
         return Finding.Details(message: String(decoding: scratch.message, as: UTF8.self), owners: scratch.owners, values: scratch.values)
@@ -137,11 +142,18 @@ public final class DetailsScratch {
     public var fingerprint: String { storedHash.map { Fingerprint.hex($0) } ?? storedFingerprint }
     /// The fingerprint's hash, when it is one (a batch row's): written as hex without a string.
     public var fingerprintHash: UInt64? { storedHash }
+    /// For a table row's finding, what identifies its table (findings with the same key have the
+    /// same source file), and its line: writers reuse what they wrote of the file. nil for
+    /// other findings, whose `source` says where they are.
+    public var sourceKey: ObjectIdentifier? { storedSourceKey }
+    public var line: Int { storedLine }
     @exclusivity(unchecked) var storedMessage: [UInt8] = []
     @exclusivity(unchecked) var storedOwners: [String] = []
     @exclusivity(unchecked) var storedValues: [(name: String, value: Value)] = []
     @exclusivity(unchecked) var storedRef = "", storedFingerprint = ""
     @exclusivity(unchecked) var storedHash: UInt64?
+    @exclusivity(unchecked) var storedSourceKey: ObjectIdentifier?
+    @exclusivity(unchecked) var storedLine = 0
     private var activation: Activation?
     private var context: RowContext?
     /// How the activation's values were last read (nil: as a whole record, or not yet).
@@ -154,6 +166,7 @@ public final class DetailsScratch {
         storedOwners = details.owners
         storedValues = details.values
         (storedRef, storedHash, storedFingerprint) = (ref, nil, fingerprint)
+        (storedSourceKey, storedLine) = (nil, 0)
     }
 
     /// The activation for findings of `context`'s rows (globals and date set when it changes).

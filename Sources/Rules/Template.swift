@@ -9,7 +9,8 @@ public struct Template: Sendable {
     /// for every finding of a national extract, and copying an enum of text or program retained
     /// its payload).
     private let text: [UInt8]
-    private let pieces: [(start: Int32, end: Int32, hole: Int32)]
+    /// A hole that is one variable has its slot in `variable` (else -1), read without evaluating.
+    private let pieces: [(start: Int32, end: Int32, hole: Int32, variable: Int32)]
     private let holes: [Program]
 
     /// Fields any hole reads.
@@ -21,14 +22,14 @@ public struct Template: Sendable {
     /// Compiles every hole; errors carry the character offset within the whole template.
     public init(_ source: String, in env: Environment) throws(ExpressionError) {
         self.source = source
-        var bytes: [UInt8] = [], pieces: [(start: Int32, end: Int32, hole: Int32)] = [], holes: [Program] = []
+        var bytes: [UInt8] = [], pieces: [(start: Int32, end: Int32, hole: Int32, variable: Int32)] = [], holes: [Program] = []
         let chars = Array(source)
         var text = ""
         func flush() {
             guard !text.isEmpty else { return }
             let start = Int32(bytes.count)
             bytes += text.utf8
-            pieces.append((start, Int32(bytes.count), -1))
+            pieces.append((start, Int32(bytes.count), -1, -1))
             text = ""
         }
         var i = 0
@@ -45,7 +46,7 @@ public struct Template: Sendable {
             let inner = String(chars[(i + 1)..<close])
             do {
                 let program = try Compiler.compile(inner, in: env)
-                pieces.append((0, 0, Int32(holes.count)))
+                pieces.append((0, 0, Int32(holes.count), Int32(program.variableSlot ?? -1)))
                 holes.append(program)
             } catch {
                 throw ExpressionError(error.message, at: error.position + i + 1)
@@ -68,6 +69,10 @@ public struct Template: Sendable {
         for piece in pieces {
             guard piece.hole >= 0 else {
                 text.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[Int(piece.start)..<Int(piece.end)])) }
+                continue
+            }
+            if piece.variable >= 0 {
+                Self.appendDisplay(activation.value(at: Int(piece.variable)), to: &out)
                 continue
             }
             do {
@@ -96,6 +101,12 @@ public struct Template: Sendable {
                 out[i] = UInt8(48 + rest % 10)
                 rest /= 10
             }
+        case .date(let d):
+            let (y, m, day) = d.civil
+            guard (0...9999).contains(y) else { fallthrough }
+            let digits = (UInt8(48 + y / 1000), UInt8(48 + y / 100 % 10), UInt8(48 + y / 10 % 10), UInt8(48 + y % 10),
+                          UInt8(ascii: "-"), UInt8(48 + m / 10), UInt8(48 + m % 10), UInt8(ascii: "-"), UInt8(48 + day / 10), UInt8(48 + day % 10))
+            withUnsafeBytes(of: digits) { out.append(contentsOf: $0) }
         default: append(display(v), to: &out)
         }
     }

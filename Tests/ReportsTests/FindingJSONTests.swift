@@ -34,7 +34,7 @@ import Testing
         var fast = ByteBuffer(capacity: 0), tree = ByteBuffer(capacity: 0)
         var writer = FindingJSON()
         writer.write(f, into: &fast)
-        Self.tree(f).write(into: &tree, indent: 2)
+        Self.tree(f).write(into: &tree, indent: nil)
         return (String(decoding: fast.bytes, as: UTF8.self), String(decoding: tree.bytes, as: UTF8.self))
     }
 
