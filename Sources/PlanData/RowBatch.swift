@@ -259,6 +259,9 @@ public struct ReadPlan: Sendable {
         var kind: VectorColumn
     }
     let cells: [Cell]
+
+    /// Reads no cell.
+    public static let nothing = ReadPlan(cells: [])
 }
 
 /// The rows of a table part that have findings, kept for their reports: each row's cell ends

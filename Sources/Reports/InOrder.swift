@@ -2,15 +2,16 @@ import Dispatch
 import Foundation
 import Rules
 
-/// Makes numbered pieces on every core and hands each to `deliver` in number order, on the
-/// thread that made it, while it is still in that core's cache: a report of a gigabyte is
-/// written a few hundred kilobytes at a time, never held whole. `deliver` is never called for
-/// two pieces at once.
+/// Makes numbered pieces on every core and hands each to `deliver` in number order: a report
+/// of a gigabyte is written a few hundred kilobytes at a time, never held whole. A worker whose
+/// piece is next delivers it, with any later pieces already made, while the others go on making
+/// theirs (no one waits for a write to end); pieces wait for their turn at most `ahead` at a
+/// time. `deliver` is never called for two pieces at once.
 enum InOrder {
-    static func run<T>(_ count: Int, make: (Int) -> T, deliver: (T) throws -> Void) throws {
+    static func run<T>(_ count: Int, ahead: Int = 16, make: (Int) -> T, deliver: (T) throws -> Void) throws {
         try withoutActuallyEscaping(make) { make in
             try withoutActuallyEscaping(deliver) { deliver in
-                let turns = Turns(make: make, deliver: deliver)
+                let turns = Turns(ahead: ahead, make: make, deliver: deliver)
                 // Pieces are handed out in increasing order, so each waits only for pieces
                 // held by workers that are running.
                 DispatchQueue.concurrentPerform(iterations: count) { turns.take($0) }
@@ -64,30 +65,46 @@ enum InOrder {
     }
 
     private final class Turns<T>: @unchecked Sendable {
-        // `next` and `failure` are guarded by `condition`; `make` runs unlocked, `deliver` in turn.
+        // All but `make` and `deliver`'s own work is guarded by `condition`.
         private let condition = NSCondition()
+        /// The first piece not yet delivered; pieces made after it, waiting (nil: not made, as
+        /// a delivery had failed).
         private var next = 0
+        private var waiting: [Int: T?] = [:]
+        /// Whether a worker is delivering: it delivers every piece that is ready in turn.
+        private var delivering = false
         private(set) var failure: (any Error)?
+        private let ahead: Int
         private let make: (Int) -> T
         private let deliver: (T) throws -> Void
 
-        init(make: @escaping (Int) -> T, deliver: @escaping (T) throws -> Void) {
+        init(ahead: Int, make: @escaping (Int) -> T, deliver: @escaping (T) throws -> Void) {
+            self.ahead = ahead
             self.make = make
             self.deliver = deliver
         }
 
         func take(_ i: Int) {
-            let piece = condition.withLock { failure } == nil ? make(i) : nil
             condition.lock()
-            while next != i { condition.wait() }
+            while i - next >= ahead { condition.wait() }
+            let failed = failure != nil
             condition.unlock()
-            if let piece, condition.withLock({ failure }) == nil {
-                do { try deliver(piece) } catch { condition.withLock { failure = error } }
+            let piece = failed ? nil : make(i)
+            condition.lock()
+            defer { condition.unlock() }
+            waiting[i] = piece
+            guard !delivering else { return }
+            delivering = true
+            while let ready = waiting.removeValue(forKey: next) {
+                if let ready, failure == nil {
+                    condition.unlock()
+                    do { try deliver(ready) } catch { condition.withLock { failure = error } }
+                    condition.lock()
+                }
+                next += 1
+                condition.broadcast()
             }
-            condition.lock()
-            next += 1
-            condition.broadcast()
-            condition.unlock()
+            delivering = false
         }
     }
 }

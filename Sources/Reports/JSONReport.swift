@@ -173,7 +173,7 @@ struct FindingJSON {
         }()
         out.append(kind.head); out.appendQuoted(said.ref)
         out.append(K.priority); out.append(decimal: f.priority)
-        out.append(K.message); said.message.withUnsafeBufferPointer { out.appendQuoted($0) }
+        out.append(K.message); out.appendQuoted(said.message)
         out.append(K.owners); Self.strings(said.owners, into: &out)
         out.append(kind.escalateTo)
         if let e = f.escalation { out.append(piece(e)) } else { out.append(K.null) }

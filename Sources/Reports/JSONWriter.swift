@@ -1,5 +1,6 @@
 import Foundation
 import Expressions
+import PlanData
 import Rules
 
 /// A JSON document with ordered keys, so reports are byte-for-byte reproducible and read in a

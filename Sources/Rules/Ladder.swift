@@ -162,8 +162,10 @@ struct LadderPlacement {
         let overdue = Int64(due.map { max(0, asOf.number - $0.number) } ?? 0)
         let ref = reads[3] ? ref() : nil
         let key = ClimbKey(kind: ObjectIdentifier(kind), ref: ref, runs: reads[4] ? runs : nil, overdue: reads[5] ? overdue : nil)
-        // Consecutive findings are mostly of one rule, and share a step.
-        let step = lastStep?.key == key ? lastStep!.step : steps[key] ?? {
+        // Consecutive findings are mostly of one rule, and share a step (kept, not copied over
+        // itself: that releases and retains its parts for every finding).
+        let sameStep = lastStep?.key == key
+        let step = sameStep ? lastStep!.step : steps[key] ?? {
             let n = ladder.map { $0.step(escalateTo, Activation(values: [.string(kind.severity.rawValue), .bool(kind.statutory), .string(kind.rule),
                                                                          ref.map(Value.string) ?? .null, .int(runs), .int(overdue)],
                                                                 today: asOf)) } ?? 0
@@ -176,7 +178,7 @@ struct LadderPlacement {
             steps[key] = step
             return step
         }()
-        lastStep = (key, step)
+        if !sameStep { lastStep = (key, step) }
         if let shared = step.shared { return shared }
         guard step.byOwner else {
             step.shared = made(step, recipients: step.level?.who ?? [])

@@ -2,7 +2,8 @@ import Expressions
 import PlanData
 
 /// What a run's findings from batch rows need to say what they found: shared by all of them.
-final class RowContext: Sendable {
+/// Unchecked: `plans` is written once, in `init`, and only read after.
+final class RowContext: @unchecked Sendable {
     let schema: CollectionSchema
     let ownerSlot: Int?
     /// Fields every finding reads, and how to read them, looked up once.
@@ -14,14 +15,19 @@ final class RowContext: Sendable {
     let rows: KeptRows
     /// The engine's rules, in its order: a batch row's finding names its rule by index.
     let rules: [Rule]
-    /// Per rule, in the same order: how to read the cells its condition and message read (nil:
-    /// read the whole record), the fields its condition reads, for a finding's values, and its
-    /// fingerprints' hash up to the ref.
-    private let plans: [RulePlan]
+    /// Per rule, in the same order: how to read the cells its condition and message read (or
+    /// else the whole record), the fields its condition reads, for a finding's values, its
+    /// message, and its fingerprints' hash up to the ref. Behind a pointer: read in place, a
+    /// plan's arrays are not retained and released for each finding (both cores write findings
+    /// of the same rules at once, and counting references shared between cores cost more than
+    /// the rest of reading a finding's details).
+    private let plans: UnsafeMutableBufferPointer<RulePlan>
 
-    private struct RulePlan: Sendable {
-        var read: ReadPlan?
+    private struct RulePlan {
+        var read: ReadPlan
+        var readsRecord: Bool
         var values: [(name: String, slot: Int)]
+        var message: Template
         var fingerprint: Fingerprint.Stream
     }
 
@@ -37,32 +43,40 @@ final class RowContext: Sendable {
         self.today = today
         rows = KeptRows(batch)
         self.rules = rules
-        plans = rules.map { [ownerSlot] rule in
+        plans = .allocate(capacity: rules.count)
+        for (i, rule) in rules.enumerated() {
             let names = rule.condition.references + rule.message.references + [ownerSlot.map { schema.fields[$0].name }].compactMap { $0 }
-            return RulePlan(read: batch.readPlan(Array(Set(names.compactMap(schema.slot(of:))))),
-                            values: rule.condition.references.compactMap { name in schema.slot(of: name).map { (name, $0) } },
-                            fingerprint: Fingerprint.prefix(rule.id, schema.name))
+            let read = batch.readPlan(Array(Set(names.compactMap(schema.slot(of:)))))
+            (plans.baseAddress! + i).initialize(to: RulePlan(
+                read: read ?? .nothing, readsRecord: read == nil,
+                values: rule.condition.references.compactMap { name in schema.slot(of: name).map { (name, $0) } },
+                message: rule.message, fingerprint: Fingerprint.prefix(rule.id, schema.name)))
         }
+    }
+
+    deinit {
+        plans.baseAddress!.deinitialize(count: plans.count)
+        plans.deallocate()
     }
 
     func ref(_ row: FlaggedRow) -> String { Engine.ref(key.map(row.value) ?? .null, line: row.line) }
 
     /// A finding's fingerprint: of its ref, or — for rows without a key — of the row's content.
     func fingerprint(_ rule: Int, _ row: FlaggedRow) -> String {
-        let identity = identity(rule, row, plans[rule])
+        let identity = identity(rule, row, plans.baseAddress! + rule)
         return identity.hash.map { Fingerprint.hex($0) } ?? identity.text!
     }
 
     /// The ref, and the fingerprint: as its hash for a row with a key (writers need no string of
     /// it), else as text.
-    private func identity(_ rule: Int, _ row: FlaggedRow, _ plan: RulePlan) -> (ref: String, hash: UInt64?, text: String?) {
+    private func identity(_ rule: Int, _ row: FlaggedRow, _ plan: UnsafePointer<RulePlan>) -> (ref: String, hash: UInt64?, text: String?) {
         let key = key.map(row.value) ?? .null
         guard !key.isNull else {
             let (ref, fingerprint) = Engine.identity(rules[rule].id, key, row.line, schema) { row.record().values }
             return (ref, nil, fingerprint)
         }
         let ref = Engine.ref(key, line: row.line)
-        var hash = plan.fingerprint
+        var hash = plan.pointee.fingerprint
         hash.add(ref)
         return (ref, hash.number, nil)
     }
@@ -82,14 +96,15 @@ final class RowContext: Sendable {
     /// The details of rule `rule` on `row`, from the cells the rule reads (or else the whole
     /// record), into a writer's scratch: buffers it reuses from one finding to the next.
     func details(_ rule: Int, _ row: FlaggedRow, into scratch: DetailsScratch) {
-        let plan = plans[rule]
+        let plan = plans.baseAddress! + rule
         let activation = scratch.activation(for: self)
         let ownerSlot = ownerSlot
+        let previous = scratch.lastPlan.map { plans.baseAddress! + $0 }
         activation.withValues { values in
-            if let read = plan.read {
-                row.read(read, into: &values, after: scratch.lastRead)
-            } else {
+            if plan.pointee.readsRecord {
                 values = row.record().values
+            } else {
+                row.read(plan.pointee.read, into: &values, after: previous.flatMap { $0.pointee.readsRecord ? nil : $0.pointee.read })
             }
             // Mostly one owner after another: replaced in place (emptying an array costs more).
             if let ownerSlot, case .string(let owner) = values[ownerSlot], scratch.storedOwners.count == 1 {
@@ -99,21 +114,23 @@ final class RowContext: Sendable {
                 if let ownerSlot { Engine.owners(values[ownerSlot], into: &scratch.storedOwners) }
             }
             // A rule's findings list the same fields: overwritten in place, not emptied and refilled.
-            if scratch.storedValues.count != plan.values.count {
-                scratch.storedValues = plan.values.map { ($0.name, .null) }
-            }
-            scratch.storedValues.withUnsafeMutableBufferPointer { out in
-                values.withUnsafeBufferPointer { values in
-                    for (i, v) in plan.values.enumerated() {
-                        if out[i].name != v.name { out[i].name = v.name }
-                        out[i].value = values[v.slot]
+            plan.pointee.values.withUnsafeBufferPointer { fields in
+                if scratch.storedValues.count != fields.count {
+                    scratch.storedValues = fields.map { ($0.name, .null) }
+                }
+                scratch.storedValues.withUnsafeMutableBufferPointer { out in
+                    values.withUnsafeBufferPointer { values in
+                        for (i, v) in fields.enumerated() {
+                            if out[i].name != v.name { out[i].name = v.name }
+                            out[i].value = values[v.slot]
+                        }
                     }
                 }
             }
         }
-        scratch.lastRead = plan.read
-        scratch.storedMessage.removeAll(keepingCapacity: true)
-        rules[rule].message.render(activation, into: &scratch.storedMessage)
+        scratch.lastPlan = rule
+        scratch.storedMessage.removeAll()
+        plan.pointee.message.render(activation, into: &scratch.storedMessage)
         let identity = identity(rule, row, plan)
         (scratch.storedRef, scratch.storedHash, scratch.storedFingerprint) = (identity.ref, identity.hash, identity.text ?? "")
         (scratch.storedSourceKey, scratch.storedLine) = (ObjectIdentifier(self), row.line)
@@ -133,8 +150,8 @@ public final class DetailsScratch {
     // Used by one thread at a time (as `Activation` is): run-time exclusivity checks are overhead.
     // Other modules read through getters: they check direct accesses to stored properties
     // whatever this module declares.
-    /// The message, as UTF-8.
-    public var message: [UInt8] { storedMessage }
+    /// The message, as UTF-8: valid until the next finding is read into the scratch.
+    public var message: UnsafeBufferPointer<UInt8> { storedMessage.unsafeBytes }
     public var owners: [String] { storedOwners }
     public var values: [(name: String, value: Value)] { storedValues }
     /// The finding's ref and fingerprint (a batch row's are worked out from its key with the rest).
@@ -147,7 +164,7 @@ public final class DetailsScratch {
     /// other findings, whose `source` says where they are.
     public var sourceKey: ObjectIdentifier? { storedSourceKey }
     public var line: Int { storedLine }
-    @exclusivity(unchecked) var storedMessage: [UInt8] = []
+    @exclusivity(unchecked) var storedMessage = ByteBuffer(capacity: 256)
     @exclusivity(unchecked) var storedOwners: [String] = []
     @exclusivity(unchecked) var storedValues: [(name: String, value: Value)] = []
     @exclusivity(unchecked) var storedRef = "", storedFingerprint = ""
@@ -156,13 +173,15 @@ public final class DetailsScratch {
     @exclusivity(unchecked) var storedLine = 0
     private var activation: Activation?
     private var context: RowContext?
-    /// How the activation's values were last read (nil: as a whole record, or not yet).
-    @exclusivity(unchecked) var lastRead: ReadPlan?
+    /// The plan (of `context`'s rules) the activation's values were last read with (nil: not
+    /// yet, or for a finding of a record).
+    @exclusivity(unchecked) var lastPlan: Int?
 
     public init() {}
 
     func set(_ details: Finding.Details, ref: String, fingerprint: String) {
-        storedMessage = Array(details.message.utf8)
+        storedMessage.removeAll()
+        storedMessage.append(details.message)
         storedOwners = details.owners
         storedValues = details.values
         (storedRef, storedHash, storedFingerprint) = (ref, nil, fingerprint)
@@ -173,7 +192,7 @@ public final class DetailsScratch {
     func activation(for context: RowContext) -> Activation {
         if let activation, self.context === context { return activation }
         let made = Activation(globals: context.globals, today: context.today)
-        (activation, self.context, lastRead) = (made, context, nil)
+        (activation, self.context, lastPlan) = (made, context, nil)
         return made
     }
 }

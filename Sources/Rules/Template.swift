@@ -1,4 +1,5 @@
 import Expressions
+import PlanData
 
 /// A message with `{expression}` holes: `"{ref} was due {due} ({days_overdue(due)} days ago)"`.
 /// `{{` and `}}` stand for literal braces.
@@ -58,56 +59,37 @@ public struct Template: Sendable {
     }
 
     public func render(_ activation: Activation) -> String {
-        var out: [UInt8] = []
+        var out = ByteBuffer(capacity: text.count + 32)
         render(activation, into: &out)
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: out.unsafeBytes, as: UTF8.self)
     }
 
     /// The message's UTF-8 appended to `out`: writers of large reports reuse one buffer.
-    public func render(_ activation: Activation, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + text.count + 32)
-        for piece in pieces {
-            guard piece.hole >= 0 else {
-                text.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[Int(piece.start)..<Int(piece.end)])) }
-                continue
-            }
-            if piece.variable >= 0 {
-                Self.appendDisplay(activation.value(at: Int(piece.variable)), to: &out)
-                continue
-            }
-            do {
-                Self.appendDisplay(try holes[Int(piece.hole)].evaluate(activation), to: &out)
-            } catch {
-                Self.append("«\(error.message)»", to: &out)
+    public func render(_ activation: Activation, into out: inout ByteBuffer) {
+        text.withUnsafeBufferPointer { text in
+            for piece in pieces {
+                if piece.hole < 0 {
+                    out.append(UnsafeBufferPointer(rebasing: text[Int(piece.start)..<Int(piece.end)]))
+                } else if piece.variable >= 0 {
+                    Self.appendDisplay(activation.value(at: Int(piece.variable)), to: &out)
+                } else {
+                    do throws(EvalError) {
+                        Self.appendDisplay(try holes[Int(piece.hole)].evaluate(activation), to: &out)
+                    } catch {
+                        out.append("«\(error.message)»")
+                    }
+                }
             }
         }
     }
 
-    private static func append(_ s: String, to out: inout [UInt8]) {
-        var s = s
-        s.withUTF8 { out.append(contentsOf: $0) }
-    }
-
-    /// `display(v)` appended as UTF-8; numbers and text without making a String first.
-    private static func appendDisplay(_ v: Value, to out: inout [UInt8]) {
+    /// `display(v)` appended as UTF-8; text, whole numbers and dates without making a String first.
+    private static func appendDisplay(_ v: Value, to out: inout ByteBuffer) {
         switch v {
-        case .string(let s): append(s, to: &out)
-        case .int(let n) where n >= 0:
-            var width = 1, rest = n / 10
-            while rest > 0 { width += 1; rest /= 10 }
-            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
-            rest = n
-            for i in (out.count - width..<out.count).reversed() {
-                out[i] = UInt8(48 + rest % 10)
-                rest /= 10
-            }
-        case .date(let d):
-            let (y, m, day) = d.civil
-            guard (0...9999).contains(y) else { fallthrough }
-            let digits = (UInt8(48 + y / 1000), UInt8(48 + y / 100 % 10), UInt8(48 + y / 10 % 10), UInt8(48 + y % 10),
-                          UInt8(ascii: "-"), UInt8(48 + m / 10), UInt8(48 + m % 10), UInt8(ascii: "-"), UInt8(48 + day / 10), UInt8(48 + day % 10))
-            withUnsafeBytes(of: digits) { out.append(contentsOf: $0) }
-        default: append(display(v), to: &out)
+        case .string(let s): out.append(s)
+        case .int(let n): out.append(decimal: Int(n))
+        case .date(let d): out.append(isoDate: d)
+        default: out.append(display(v))
         }
     }
 

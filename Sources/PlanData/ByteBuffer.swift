@@ -1,0 +1,119 @@
+import Expressions
+
+/// Bytes appended through a raw pointer. Report writers append a few dozen short pieces per
+/// finding, and messages a few, millions of times; `Array.append(contentsOf:)` costs several
+/// times the copy itself (uniqueness and capacity checks, generic iteration), so hot writers
+/// use this instead. Inlinable: writers in other modules get the appends inlined.
+public struct ByteBuffer: ~Copyable {
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var stored = 0
+    @usableFromInline var capacity: Int
+
+    public init(capacity: Int) {
+        self.capacity = max(64, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    public var count: Int { stored }
+
+    /// The bytes written so far, as an array (one copy, of data still in cache).
+    public var bytes: [UInt8] { Array(unsafeBytes) }
+
+    /// The bytes written so far, in place: valid until the buffer is next changed.
+    public var unsafeBytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: stored) }
+
+    /// Empties the buffer, keeping its memory.
+    public mutating func removeAll() { stored = 0 }
+
+    @inlinable @inline(__always)
+    mutating func reserve(_ n: Int) {
+        if stored + n > capacity { grow(stored + n) }
+    }
+
+    @usableFromInline mutating func grow(_ needed: Int) {
+        capacity = max(capacity * 2, needed)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        grown.initialize(from: base, count: stored)
+        base.deallocate()
+        base = grown
+    }
+
+    @inlinable @inline(__always)
+    public mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[stored] = byte
+        stored += 1
+    }
+
+    @inlinable @inline(__always)
+    public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let start = bytes.baseAddress else { return }
+        reserve(bytes.count)
+        (base + stored).initialize(from: start, count: bytes.count)
+        stored += bytes.count
+    }
+
+    @inlinable @inline(__always)
+    public mutating func append(_ piece: StaticString) {
+        append(UnsafeBufferPointer(start: piece.utf8Start, count: piece.utf8CodeUnitCount))
+    }
+
+    @inlinable
+    public mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append($0) }
+    }
+
+    @inlinable
+    public mutating func append(_ string: String) {
+        Self.withUTF8(string) { append($0) }
+    }
+
+    /// Up to `count` bytes written by `write` in place, which returns how many it wrote.
+    @inlinable
+    public mutating func append(upTo count: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        reserve(count)
+        stored += write(base + stored)
+    }
+
+    /// A decimal integer, written digit by digit (no intermediate String).
+    public mutating func append(decimal value: Int) {
+        append(upTo: 20) { out in
+            var magnitude = value.magnitude
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)      // 24 bytes: room for every Int
+            return withUnsafeMutableBytes(of: &digits) { buffer -> Int in
+                var i = buffer.count
+                repeat {
+                    i -= 1
+                    buffer[i] = UInt8(48 + magnitude % 10)
+                    magnitude /= 10
+                } while magnitude > 0
+                if value < 0 { i -= 1; buffer[i] = UInt8(ascii: "-") }
+                out.initialize(from: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + i, count: buffer.count - i)
+                return buffer.count - i
+            }
+        }
+    }
+
+    /// A date as `YYYY-MM-DD`, written digit by digit (years past 9999 through `description`).
+    public mutating func append(isoDate day: Day) {
+        let (y, m, d) = day.civil
+        guard (0...9999).contains(y) else { append(day.description); return }
+        append(upTo: 10) { out in
+            out[0] = UInt8(48 + y / 1000); out[1] = UInt8(48 + y / 100 % 10); out[2] = UInt8(48 + y / 10 % 10); out[3] = UInt8(48 + y % 10)
+            out[4] = UInt8(ascii: "-"); out[5] = UInt8(48 + m / 10); out[6] = UInt8(48 + m % 10)
+            out[7] = UInt8(ascii: "-"); out[8] = UInt8(48 + d / 10); out[9] = UInt8(48 + d % 10)
+            return 10
+        }
+    }
+
+    /// A string's UTF-8 without copying it, where it is stored contiguously (native strings are).
+    @inlinable @inline(__always)
+    public static func withUTF8(_ string: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if string.utf8.withContiguousStorageIfAvailable(body) == nil {
+            var copy = string
+            copy.withUTF8(body)
+        }
+    }
+}
