@@ -136,7 +136,6 @@ struct FindingJSON {
     private var levels = IdentityTable<[UInt8]>()
 
     private mutating func piece(_ e: EscalationLevel) -> [UInt8] {
-        if let known = levels[ObjectIdentifier(e)] { return known }
         var piece = ByteBuffer(capacity: 128)
         piece.append(K.level); piece.appendQuoted(e.id)
         piece.append(K.name); piece.appendQuoted(e.name)
@@ -176,7 +175,7 @@ struct FindingJSON {
         out.append(K.message); out.appendQuoted(said.message)
         out.append(K.owners); Self.strings(said.owners, into: &out)
         out.append(kind.escalateTo)
-        if let e = f.escalation { out.append(piece(e)) } else { out.append(K.null) }
+        if let level = f.escalationIdentity { out.append(levels[level] ?? piece(f.escalation!)) } else { out.append(K.null) }
         if let table = said.sourceKey {
             out.append(tables[table] ?? {
                 let piece = source(f.source.file)

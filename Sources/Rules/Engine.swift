@@ -221,7 +221,7 @@ public struct Engine {
                                           owners: { context.owner.map { batch.value(i, $0) } ?? .null },
                                           ownerCell: context.owner.flatMap { batch.cellText(i, $0) })
         }
-        return Finding(kind, said: .row(row, context, rule: r), priority: level.rankWeight + (rule.statutory ? 50_000 : 0), escalation: escalation)
+        return Finding(kind, said: .row(row, rule: r), context: context, priority: level.rankWeight + (rule.statutory ? 50_000 : 0), escalation: escalation)
     }
 
     /// The ref a record is known by, and the finding's fingerprint. Without a key, identity falls

@@ -34,6 +34,9 @@ public final class Finding: Sendable {
     public let priority: Int
     /// Where the finding stands on the escalation ladder, and who hears of it there.
     public let escalation: EscalationLevel?
+    /// The level's identity (writers cache what they write of each level by it): read without
+    /// counting a reference to the level, which the findings of both cores share.
+    public var escalationIdentity: ObjectIdentifier? { escalation.map(ObjectIdentifier.init) }
     /// Kept apart: most findings have none, and a waiver is larger than the rest of a finding.
     private let waiverBox: WaiverBox?
     /// With history: the day first seen (its number) and the runs in a row; 0 runs without.
@@ -41,6 +44,18 @@ public final class Finding: Sendable {
     /// box of their own cost a fifth of the findings' memory.
     private let firstSeen: Int32, runs: Int32
     private let said: Said
+    /// A batch row's context: held by `context`, and reached through `rows` without counting a
+    /// reference (writers of reports of millions of findings read it for each, on every core
+    /// at once, and counting one reference shared between cores cost more than the read).
+    private let context: RowContext?
+    private let rows: Unmanaged<RowContext>?
+
+    /// `body` with a batch row's finding's row, context and rule (nil for other findings).
+    @inline(__always)
+    private func withRow<R>(_ body: (FlaggedRow, RowContext, Int) -> R) -> R? {
+        guard case .row(let row, let rule) = said, let rows else { return nil }
+        return rows._withUnsafeGuaranteedRef { body(row, $0, rule) }
+    }
 
     /// The waiver covering this finding, if any: it is reported but does not count.
     public var waiver: Waiver? { waiverBox?.waiver }
@@ -52,14 +67,14 @@ public final class Finding: Sendable {
     public var ref: String {
         switch said {
         case .known(let k): return k.ref
-        case .row(let row, let context, _): return context.ref(row)
+        case .row: return withRow { row, context, _ in context.ref(row) }!
         }
     }
 
     public var source: SourceLocation {
         switch said {
         case .known(let k): return k.source
-        case .row(let row, _, _): return SourceLocation(file: row.file, line: row.line)
+        case .row(let row, _): return SourceLocation(file: row.file, line: row.line)
         }
     }
 
@@ -67,7 +82,7 @@ public final class Finding: Sendable {
     public var fingerprint: String {
         switch said {
         case .known(let k): return k.fingerprint
-        case .row(let row, let context, let rule): return context.fingerprint(rule, row)
+        case .row: return withRow { row, context, rule in context.fingerprint(rule, row) }!
         }
     }
 
@@ -81,7 +96,7 @@ public final class Finding: Sendable {
     public var due: Day? {
         switch said {
         case .known(let k): return k.due
-        case .row(let row, let context, _): return context.date(row, context.due)
+        case .row: return withRow { row, context, _ in context.date(row, context.due) }!
         }
     }
 
@@ -89,7 +104,7 @@ public final class Finding: Sendable {
     public var dueOriginal: Day? {
         switch said {
         case .known(let k): return k.dueOriginal
-        case .row(let row, let context, _): return context.date(row, context.dueOriginal)
+        case .row: return withRow { row, context, _ in context.date(row, context.dueOriginal) }!
         }
     }
 
@@ -97,16 +112,13 @@ public final class Finding: Sendable {
     public var section: String? {
         switch said {
         case .known(let k): return k.section
-        case .row(let row, let context, _): return context.section(row)
+        case .row: return withRow { row, context, _ in context.section(row) }!
         }
     }
 
-    /// A batch row's finding: its row and the context its rows share (for ordering millions of
-    /// them without making their strings).
-    var row: (row: FlaggedRow, context: RowContext)? {
-        if case .row(let row, let context, _) = said { return (row, context) }
-        return nil
-    }
+    /// For a batch row's finding, `body` with its row and the context its rows share (for
+    /// ordering millions of them without making their strings); nil for other findings.
+    func withRow<R>(_ body: (FlaggedRow, RowContext) -> R) -> R? { withRow { row, context, _ in body(row, context) } }
 
     /// What a finding says: its message, the record's owners and the values the rule read.
     public struct Details: Sendable {
@@ -144,13 +156,13 @@ public final class Finding: Sendable {
     /// context's (copying a finding's payload then retains one shared object, not two).
     enum Said: Sendable {
         case known(Known)
-        case row(FlaggedRow, RowContext, rule: Int)
+        case row(FlaggedRow, rule: Int)
     }
 
     public var details: Details {
         switch said {
         case .known(let k): return k.details
-        case .row(let row, let context, let rule): return context.details(rule, row)
+        case .row: return withRow { row, context, rule in context.details(rule, row) }!
         }
     }
 
@@ -159,7 +171,7 @@ public final class Finding: Sendable {
     public func details(into scratch: DetailsScratch) {
         switch said {
         case .known(let k): scratch.set(k.details, ref: k.ref, fingerprint: k.fingerprint)
-        case .row(let row, let context, let rule): context.details(rule, row, into: scratch)
+        case .row: withRow { row, context, rule in context.details(rule, row, into: scratch) }
         }
     }
 
@@ -170,14 +182,14 @@ public final class Finding: Sendable {
     var ownerValue: Value {
         switch said {
         case .known(let k): return k.details.owners.count == 1 ? .string(k.details.owners[0]) : .list(k.details.owners.map(Value.string))
-        case .row(let row, let context, _): return context.owner.map(row.value) ?? .null
+        case .row: return withRow { row, context, _ in context.owner.map(row.value) ?? .null }!
         }
     }
 
     public var owners: [String] {
         switch said {
         case .known(let k): return k.details.owners
-        case .row(let row, let context, _): return context.owners(row)
+        case .row: return withRow { row, context, _ in context.owners(row) }!
         }
     }
 
@@ -191,10 +203,13 @@ public final class Finding: Sendable {
                   said: .known(known), priority: priority, waiver: waiver, history: history, escalation: escalation)
     }
 
-    init(_ kind: FindingKind, said: Said, priority: Int, waiver: Waiver? = nil, history: FindingHistory? = nil,
-         escalation: EscalationLevel? = nil) {
+    /// `context` is a batch row's (its `said` is `.row`), nil for other findings.
+    init(_ kind: FindingKind, said: Said, context: RowContext? = nil, priority: Int, waiver: Waiver? = nil,
+         history: FindingHistory? = nil, escalation: EscalationLevel? = nil) {
         self.kind = kind
         self.said = said
+        self.context = context
+        rows = context.map { .passUnretained($0) }
         self.priority = priority
         waiverBox = waiver.map(WaiverBox.init)
         firstSeen = history.map { Int32(clamping: $0.firstSeen.number) } ?? 0
@@ -207,8 +222,8 @@ public final class Finding: Sendable {
 
     /// The same finding with what later stages add: a waiver, history, an escalation level.
     private func copy(waiver: Waiver? = nil, history: FindingHistory? = nil, escalation: EscalationLevel? = nil) -> Finding {
-        Finding(kind, said: said, priority: priority, waiver: waiver ?? self.waiver, history: history ?? self.history,
-                escalation: escalation ?? self.escalation)
+        Finding(kind, said: said, context: context, priority: priority, waiver: waiver ?? self.waiver,
+                history: history ?? self.history, escalation: escalation ?? self.escalation)
     }
 }
 

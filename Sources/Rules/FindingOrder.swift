@@ -165,16 +165,17 @@ private struct SortKeys {
                 let f = findings[i]
                 let start = arena.count
                 let file: Int32, line: Int
-                if let (row, context) = f.row {
+                if let (rowFile, rowLine) = f.withRow({ row, context -> (Int32, Int) in
                     // A text key's cell is the ref (when not empty): no String made for it.
                     if let key = context.key, let text = row.text(key), !text.isEmpty { arena.append(contentsOf: text) } else {
                         arena.append(contentsOf: f.ref.utf8)
                     }
-                    if let lastRows, lastRows.context == ObjectIdentifier(context) { file = lastRows.file } else {
-                        file = Int32(files.index(row.file))
-                        lastRows = (ObjectIdentifier(context), file)
-                    }
-                    line = row.line
+                    if let lastRows, lastRows.context == ObjectIdentifier(context) { return (lastRows.file, row.line) }
+                    let file = Int32(files.index(row.file))
+                    lastRows = (ObjectIdentifier(context), file)
+                    return (file, row.line)
+                }) {
+                    (file, line) = (rowFile, rowLine)
                 } else {
                     arena.append(contentsOf: f.ref.utf8)
                     let source = f.source
