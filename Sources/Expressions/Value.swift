@@ -97,14 +97,23 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// Parses `YYYY-MM-DD` exactly from UTF-8 bytes (a table cell, without making a String).
+    /// A national extract has ten million date cells: the eight digits and two dashes are
+    /// checked in two machine words, not byte by byte.
     public init?(isoBytes u: UnsafeBufferPointer<UInt8>) {
-        guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-") else { return nil }
-        // Bytes below "0" wrap around to large values, so one comparison per digit suffices.
-        @inline(__always) func digit(_ i: Int) -> UInt8 { u[i] &- 48 }
-        let ds = (digit(0), digit(1), digit(2), digit(3), digit(5), digit(6), digit(8), digit(9))
-        guard ds.0 < 10, ds.1 < 10, ds.2 < 10, ds.3 < 10, ds.4 < 10, ds.5 < 10, ds.6 < 10, ds.7 < 10 else { return nil }
-        let y = Int(ds.0) * 1000 + Int(ds.1) * 100 + Int(ds.2) * 10 + Int(ds.3)
-        let m = Int(ds.4) * 10 + Int(ds.5), d = Int(ds.6) * 10 + Int(ds.7)
+        guard u.count == 10, let base = UnsafeRawPointer(u.baseAddress) else { return nil }
+        // Little-endian: byte i of the text is bits 8i..8i+7. Bytes 4 and 7 of `head` are the dashes.
+        let head = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
+        let tail = UInt64(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt16.self)))
+        let dashes: UInt64 = 0x2D00_002D_0000_0000, dashMask: UInt64 = 0xFF00_00FF_0000_0000
+        guard head & dashMask == dashes else { return nil }
+        // Each digit byte XOR "0" is 0...9 exactly when its high nibble is then 0 and adding 6
+        // does not carry into it.
+        let digits = (head & ~dashMask) ^ 0x0030_3000_3030_3030, low = tail ^ 0x3030
+        let nibbles: UInt64 = 0x00F0_F000_F0F0_F0F0
+        guard (digits | (digits &+ 0x0006_0600_0606_0606)) & nibbles == 0, (low | (low &+ 0x0606)) & 0xF0F0 == 0 else { return nil }
+        @inline(__always) func byte(_ w: UInt64, _ i: UInt64) -> Int { Int(truncatingIfNeeded: (w >> (8 * i)) & 0xFF) }
+        let y = byte(digits, 0) * 1000 + byte(digits, 1) * 100 + byte(digits, 2) * 10 + byte(digits, 3)
+        let m = byte(digits, 5) * 10 + byte(digits, 6), d = byte(low, 0) * 10 + byte(low, 1)
         // Casework dates fall in a few centuries: look the month up rather than work it out.
         if y >= Day.tableStart, y < Day.tableStart + 300, m >= 1, m <= 12 {
             let month = Day.monthTable[(y - Day.tableStart) * 12 + m - 1]
@@ -124,7 +133,44 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public static func < (a: Day, b: Day) -> Bool { a.number < b.number }
 
-    public var civil: (year: Int, month: Int, day: Int) { Day.civilFromDays(number) }
+    public var civil: (year: Int, month: Int, day: Int) {
+        Day.fastRange.contains(number) ? Day.fastCivil(number) : Day.civilFromDays(number)
+    }
+
+    /// Writes `YYYY-MM-DD` at `out` (10 bytes) and returns true, for years 0–9999; false (and
+    /// writes nothing) for others. Reports write millions of dates: two digits at a time.
+    public func writeISO(_ out: UnsafeMutablePointer<UInt8>) -> Bool {
+        let (y, m, d) = civil
+        guard (0...9999).contains(y) else { return false }
+        let pairs = Day.digitPairs.utf8Start
+        @inline(__always) func two(_ at: Int, _ v: Int) { out[at] = pairs[2 * v]; out[at + 1] = pairs[2 * v + 1] }
+        two(0, y / 100); two(2, y % 100); two(5, m); two(8, d)
+        out[4] = UInt8(ascii: "-")
+        out[7] = UInt8(ascii: "-")
+        return true
+    }
+
+    private static let digitPairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+    /// 0001-01-01 through 9999-12-31, where `fastCivil` is exact (the tests check every day).
+    static let fastRange = -719_162...2_932_896
+
+    /// Neri and Schneider's civil_from_days ("Euclidean affine functions and their application to
+    /// calendar algorithms", 2022): multiplications and shifts where Hinnant's divides.
+    static func fastCivil(_ n: Int) -> (year: Int, month: Int, day: Int) {
+        let shift: UInt32 = 82     // 400-year cycles added so that the days count from 0 up
+        let days = UInt32(truncatingIfNeeded: n + 719_468 + 146_097 * Int(shift))
+        let n1 = 4 &* days &+ 3
+        let century = n1 / 146_097, dayOfCentury = n1 % 146_097 / 4
+        let p2 = UInt64(2_939_745) &* UInt64(4 &* dayOfCentury &+ 3)
+        let yearOfCentury = UInt32(truncatingIfNeeded: p2 >> 32)
+        let dayOfYear = UInt32(truncatingIfNeeded: p2) / 2_939_745 / 4       // from 1 March
+        let n3 = 2141 &* dayOfYear &+ 197_913
+        let month = n3 >> 16, day = (n3 & 0xFFFF) / 2141 + 1
+        let january = dayOfYear >= 306 ? 1 : 0
+        return (Int(100 &* century &+ yearOfCentury) - Int(400 * shift) + january, Int(month) - 12 * january, Int(day))
+    }
 
     /// 0 = Monday … 6 = Sunday.
     public var weekday: Int { ((number % 7) + 7 + 3) % 7 }
@@ -141,23 +187,15 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     public var description: String {
+        // Written two digits at a time: reports print millions of dates.
+        let text = String(unsafeUninitializedCapacity: 10) { writeISO($0.baseAddress!) ? 10 : 0 }
+        guard text.isEmpty else { return text }
+        func pad(_ v: Int, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
         let (y, m, d) = civil
-        guard (0...9999).contains(y) else {
-            func pad(_ v: Int, _ w: Int) -> String {
-                let s = String(v)
-                return String(repeating: "0", count: max(0, w - s.count)) + s
-            }
-            return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
-        }
-        // Written digit by digit: reports print millions of dates.
-        return String(unsafeUninitializedCapacity: 10) { out in
-            func digit(_ i: Int, _ v: Int) { out[i] = UInt8(48 + v) }
-            digit(0, y / 1000); digit(1, y / 100 % 10); digit(2, y / 10 % 10); digit(3, y % 10)
-            digit(5, m / 10); digit(6, m % 10); digit(8, d / 10); digit(9, d % 10)
-            out[4] = UInt8(ascii: "-")
-            out[7] = UInt8(ascii: "-")
-            return 10
-        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
     }
 
     public static func daysIn(month: Int, year: Int) -> Int {

@@ -96,16 +96,14 @@ public struct ByteBuffer: ~Copyable {
         }
     }
 
-    /// A date as `YYYY-MM-DD`, written digit by digit (years past 9999 through `description`).
+    /// A date as `YYYY-MM-DD` (years past 9999 through `description`).
     public mutating func append(isoDate day: Day) {
-        let (y, m, d) = day.civil
-        guard (0...9999).contains(y) else { append(day.description); return }
+        var written = false
         append(upTo: 10) { out in
-            out[0] = UInt8(48 + y / 1000); out[1] = UInt8(48 + y / 100 % 10); out[2] = UInt8(48 + y / 10 % 10); out[3] = UInt8(48 + y % 10)
-            out[4] = UInt8(ascii: "-"); out[5] = UInt8(48 + m / 10); out[6] = UInt8(48 + m % 10)
-            out[7] = UInt8(ascii: "-"); out[8] = UInt8(48 + d / 10); out[9] = UInt8(48 + d % 10)
-            return 10
+            written = day.writeISO(out)
+            return written ? 10 : 0
         }
+        if !written { append(day.description) }
     }
 
     /// A string's UTF-8 without copying it, where it is stored contiguously (native strings are).
