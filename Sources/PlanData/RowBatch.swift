@@ -246,9 +246,28 @@ final class RowReader: Sendable {
 /// How one field of a plain table's rows is read: from its cell (none: always null) where that
 /// is the record's value, else from the whole record.
 public struct RowField: Sendable {
-    let slot: Int
-    let column: Int
-    let kind: VectorColumn?
+    public let slot: Int
+    /// The file's column, or -1 when the file has none for the field (always null).
+    public let column: Int
+    /// How the cell alone gives the value; nil when the record must be read.
+    public let kind: VectorColumn?
+}
+
+/// A field of a kept row as its cell says it (what `FlaggedRow.value` gives, before a String
+/// or `Value` is made of it): text, or a date, whose cell is then `YYYY-MM-DD` exactly. Points
+/// into the row's bytes.
+public enum CellValue {
+    case null
+    case text(UnsafeBufferPointer<UInt8>)
+    case date(UnsafeBufferPointer<UInt8>)
+
+    public var value: Value {
+        switch self {
+        case .null: return .null
+        case .text(let bytes): return .string(String(decoding: bytes, as: UTF8.self))
+        case .date(let bytes): return Day(isoBytes: bytes).map(Value.date) ?? .null
+        }
+    }
 }
 
 /// Which cells hold some fields of a plain table's rows, in column order (see `RowBatch.readPlan`).
@@ -294,7 +313,7 @@ public final class KeptRows: @unchecked Sendable {
         (free, left) = (free + size, left - size)
         let ends = at.bindMemory(to: UInt32.self, capacity: columns)
         batch.copy(row, ends: ends, bytes: (at + columns * 4).assumingMemoryBound(to: UInt8.self))
-        return FlaggedRow(ends: UnsafePointer(ends), line: batch.line(at: row), rows: self)
+        return FlaggedRow(ends: UnsafePointer(ends), line: batch.line(at: row), columns: columns, rows: self)
     }
 }
 
@@ -303,17 +322,21 @@ public final class KeptRows: @unchecked Sendable {
 public struct FlaggedRow: @unchecked Sendable {
     /// Where each cell ends, from the start of the row's bytes, which follow.
     private let ends: UnsafePointer<UInt32>
-    public let line: Int
+    /// The line, and the number of cells: kept here, so that reading a cell touches no object
+    /// (writers read the cells of millions of rows on every core at once).
+    private let lineNumber: Int32, columns: Int32
     private unowned(unsafe) let rows: KeptRows
 
-    init(ends: UnsafePointer<UInt32>, line: Int, rows: KeptRows) {
+    init(ends: UnsafePointer<UInt32>, line: Int, columns: Int, rows: KeptRows) {
         self.ends = ends
-        self.line = line
+        lineNumber = Int32(clamping: line)
+        self.columns = Int32(columns)
         self.rows = rows
     }
 
+    public var line: Int { Int(lineNumber) }
     private var reader: RowReader { rows.reader }
-    private var bytes: UnsafePointer<UInt8> { UnsafeRawPointer(ends + reader.columnCount).assumingMemoryBound(to: UInt8.self) }
+    private var bytes: UnsafePointer<UInt8> { UnsafeRawPointer(ends + Int(columns)).assumingMemoryBound(to: UInt8.self) }
 
     public var file: String { reader.importer.file }
 
@@ -324,7 +347,7 @@ public struct FlaggedRow: @unchecked Sendable {
     }
 
     public func record() -> Record {
-        reader.record((0..<reader.columnCount).map { String(decoding: cell($0), as: UTF8.self) }, line: line)
+        reader.record((0..<Int(columns)).map { String(decoding: cell($0), as: UTF8.self) }, line: line)
     }
 
     /// The value of one field, read from its cell alone where that gives the record's value.
@@ -338,6 +361,18 @@ public struct FlaggedRow: @unchecked Sendable {
     public func text(_ field: RowField) -> UnsafeBufferPointer<UInt8>? {
         guard field.kind == .text else { return nil }
         return field.column >= 0 ? cell(field.column) : UnsafeBufferPointer(start: nil, count: 0)
+    }
+
+    /// A field as its cell says it, without making a String or `Value`; nil when the field is
+    /// not one read from its cell alone.
+    public func cellValue(_ field: RowField) -> CellValue? {
+        guard let kind = field.kind else { return nil }
+        guard field.column >= 0 else { return .null }
+        let text = cell(field.column)
+        switch kind {
+        case .text: return text.isEmpty ? .null : .text(text)
+        case .date: return Day(isoBytes: text) == nil ? .null : .date(text)
+        }
     }
 
     /// The record's values of a plan's fields (the others null), into an array reused from row

@@ -113,18 +113,22 @@ struct FindingJSON {
             (self.head, self.escalateTo) = (head.bytes, escalateTo.bytes)
         }
 
-        /// Keys for `values`, worked out again if a finding of the kind lists other names.
-        func keys(for values: [(name: String, value: Value)]) -> [[UInt8]] {
-            if valueNames.count != values.count || !values.indices.allSatisfy({ valueNames[$0] == values[$0].name }) {
-                valueNames = values.map(\.name)
-                valueKeys = values.enumerated().map { i, v -> [UInt8] in
+        /// Where the names last asked for were (a rule's table findings name theirs from one place).
+        private var namesAt: UnsafePointer<String>?
+
+        /// Keys for values of these names, worked out again if a finding of the kind lists others.
+        func keys(for names: some Collection<String>, at place: UnsafePointer<String>? = nil) -> [[UInt8]] {
+            if place == nil || place != namesAt, !valueNames.elementsEqual(names) {
+                valueNames = Array(names)
+                valueKeys = valueNames.enumerated().map { i, name -> [UInt8] in
                     var key = ByteBuffer(capacity: 32)
                     key.append(i == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
-                    key.appendQuoted(v.name)
+                    key.appendQuoted(name)
                     key.append(UInt8(ascii: ":"))
                     return key.bytes
                 }
             }
+            namesAt = place
             return valueKeys
         }
     }
@@ -164,16 +168,21 @@ struct FindingJSON {
 
     mutating func write(_ f: Finding, into out: inout ByteBuffer) {
         f.details(into: said)      // once: for rows of large tables it is worked out here
-        let values = said.values
         let kind = kinds[ObjectIdentifier(f.kind)] ?? {
             let made = KindPieces(f.kind)
             kinds[ObjectIdentifier(f.kind)] = made
             return made
         }()
-        out.append(kind.head); out.appendQuoted(said.ref)
+        out.append(kind.head)
+        if let ref = said.refCell { out.appendQuoted(ref) } else { out.appendQuoted(said.ref) }
         out.append(K.priority); out.append(decimal: f.priority)
         out.append(K.message); out.appendQuoted(said.message)
-        out.append(K.owners); Self.strings(said.owners, into: &out)
+        out.append(K.owners)
+        if let owner = said.ownerCell {
+            if owner.isEmpty { out.append(K.emptyArray) } else { out.append(UInt8(ascii: "[")); out.appendQuoted(owner); out.append(UInt8(ascii: "]")) }
+        } else {
+            Self.strings(said.owners, into: &out)
+        }
         out.append(kind.escalateTo)
         if let level = f.escalationIdentity { out.append(levels[level] ?? piece(f.escalation!)) } else { out.append(K.null) }
         if let table = said.sourceKey {
@@ -188,15 +197,33 @@ struct FindingJSON {
             out.append(self.source(source.file)); out.append(decimal: source.line)
             if let c = source.column { out.append(K.column); out.append(decimal: c) }
         }
-        if values.isEmpty {
-            out.append(K.closeSourceEmptyValues)
-        } else {
-            out.append(K.closeSourceValues)
-            for (key, v) in zip(kind.keys(for: values), values) {
-                out.append(key)
-                Self.value(v.value, into: &out)
+        if let cells = said.cellValues {
+            if cells.isEmpty {
+                out.append(K.closeSourceEmptyValues)
+            } else {
+                out.append(K.closeSourceValues)
+                let names = said.valueNames
+                for (key, cell) in zip(kind.keys(for: names, at: names.baseAddress), cells) {
+                    out.append(key)
+                    switch cell {
+                    case .null: out.append(K.null)
+                    case .text(let text), .date(let text): out.appendQuoted(text)
+                    }
+                }
+                out.append(K.close)
             }
-            out.append(K.close)
+        } else {
+            let values = said.values
+            if values.isEmpty {
+                out.append(K.closeSourceEmptyValues)
+            } else {
+                out.append(K.closeSourceValues)
+                for (key, v) in zip(kind.keys(for: values.lazy.map(\.name)), values) {
+                    out.append(key)
+                    Self.value(v.value, into: &out)
+                }
+                out.append(K.close)
+            }
         }
         let waiver = f.waiver, history = f.history
         if !f.evaluationError, waiver == nil, history == nil {

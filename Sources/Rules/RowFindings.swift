@@ -21,14 +21,23 @@ final class RowContext: @unchecked Sendable {
     /// plan's arrays are not retained and released for each finding (both cores write findings
     /// of the same rules at once, and counting references shared between cores cost more than
     /// the rest of reading a finding's details).
-    private let plans: UnsafeMutableBufferPointer<RulePlan>
+    let plans: UnsafeMutableBufferPointer<RulePlan>
+    /// How to read each field of the schema, by slot (see `RowCells.swift`).
+    let fields: UnsafeMutableBufferPointer<RowField>
 
-    private struct RulePlan {
+    struct RulePlan {
         var read: ReadPlan
         var readsRecord: Bool
         var values: [(name: String, slot: Int)]
         var message: Template
         var fingerprint: Fingerprint.Stream
+        /// Whether the details of a row with a key can be read from its cells alone, without
+        /// making Strings or values of them but for what the message's computed holes read
+        /// (`holes`); `valueFields` and `valueNames` list the values, as `values` does.
+        var cells: Bool
+        var holes: ReadPlan
+        var valueFields: UnsafeMutableBufferPointer<RowField>
+        var valueNames: UnsafeMutableBufferPointer<String>
     }
 
     init(schema: CollectionSchema, rules: [Rule], batch: RowBatch, globals: [Value], today: Day) {
@@ -43,20 +52,36 @@ final class RowContext: @unchecked Sendable {
         self.today = today
         rows = KeptRows(batch)
         self.rules = rules
+        fields = .allocate(capacity: schema.fields.count)
+        _ = fields.initialize(from: schema.fields.indices.map(batch.field))
         plans = .allocate(capacity: rules.count)
+        let keyIsText = key.map { $0.kind == .text && $0.column >= 0 } ?? false
         for (i, rule) in rules.enumerated() {
             let names = rule.condition.references + rule.message.references + [ownerSlot.map { schema.fields[$0].name }].compactMap { $0 }
             let read = batch.readPlan(Array(Set(names.compactMap(schema.slot(of:)))))
+            let values: [(name: String, slot: Int)] = rule.condition.references.compactMap { name in schema.slot(of: name).map { (name, $0) } }
+            let valueFields = UnsafeMutableBufferPointer<RowField>.allocate(capacity: values.count)
+            _ = valueFields.initialize(from: values.map { batch.field($0.slot) })
+            let valueNames = UnsafeMutableBufferPointer<String>.allocate(capacity: values.count)
+            _ = valueNames.initialize(from: values.map(\.name))
             (plans.baseAddress! + i).initialize(to: RulePlan(
-                read: read ?? .nothing, readsRecord: read == nil,
-                values: rule.condition.references.compactMap { name in schema.slot(of: name).map { (name, $0) } },
-                message: rule.message, fingerprint: Fingerprint.prefix(rule.id, schema.name)))
+                read: read ?? .nothing, readsRecord: read == nil, values: values,
+                message: rule.message, fingerprint: Fingerprint.prefix(rule.id, schema.name),
+                cells: read != nil && keyIsText,
+                holes: batch.readPlan(Array(Set(rule.message.computedReferences.compactMap(schema.slot(of:))))) ?? .nothing,
+                valueFields: valueFields, valueNames: valueNames))
         }
     }
 
     deinit {
+        for plan in plans {
+            plan.valueFields.deallocate()
+            plan.valueNames.baseAddress?.deinitialize(count: plan.valueNames.count)
+            plan.valueNames.deallocate()
+        }
         plans.baseAddress!.deinitialize(count: plans.count)
         plans.deallocate()
+        fields.deallocate()
     }
 
     func ref(_ row: FlaggedRow) -> String { Engine.ref(key.map(row.value) ?? .null, line: row.line) }
@@ -97,14 +122,19 @@ final class RowContext: @unchecked Sendable {
     /// record), into a writer's scratch: buffers it reuses from one finding to the next.
     func details(_ rule: Int, _ row: FlaggedRow, into scratch: DetailsScratch) {
         let plan = plans.baseAddress! + rule
+        if plan.pointee.cells, case .text(let ref)? = row.cellValue(key!) {
+            cellDetails(rule, row, ref: ref, into: scratch)
+            return
+        }
+        scratch.clearCells()
         let activation = scratch.activation(for: self)
         let ownerSlot = ownerSlot
-        let previous = scratch.lastPlan.map { plans.baseAddress! + $0 }
+        let previous = lastRead(scratch)
         activation.withValues { values in
             if plan.pointee.readsRecord {
                 values = row.record().values
             } else {
-                row.read(plan.pointee.read, into: &values, after: previous.flatMap { $0.pointee.readsRecord ? nil : $0.pointee.read })
+                row.read(plan.pointee.read, into: &values, after: previous)
             }
             // Mostly one owner after another: replaced in place (emptying an array costs more).
             if let ownerSlot, case .string(let owner) = values[ownerSlot], scratch.storedOwners.count == 1 {
@@ -128,12 +158,19 @@ final class RowContext: @unchecked Sendable {
                 }
             }
         }
-        scratch.lastPlan = rule
+        scratch.lastPlan = (rule, holes: false)
         scratch.storedMessage.removeAll()
         plan.pointee.message.render(activation, into: &scratch.storedMessage)
         let identity = identity(rule, row, plan)
         (scratch.storedRef, scratch.storedHash, scratch.storedFingerprint) = (identity.ref, identity.hash, identity.text ?? "")
         (scratch.storedSourceKey, scratch.storedLine) = (ObjectIdentifier(self), row.line)
+    }
+
+    /// The cells the scratch's activation was last read from (nil: whole records, or not yet).
+    func lastRead(_ scratch: DetailsScratch) -> ReadPlan? {
+        guard let (rule, holes) = scratch.lastPlan else { return nil }
+        let plan = plans.baseAddress! + rule
+        return holes ? plan.pointee.holes : plan.pointee.readsRecord ? nil : plan.pointee.read
     }
 
     /// The same details, as a `Details` of their own.
@@ -152,10 +189,25 @@ public final class DetailsScratch {
     // whatever this module declares.
     /// The message, as UTF-8: valid until the next finding is read into the scratch.
     public var message: UnsafeBufferPointer<UInt8> { storedMessage.unsafeBytes }
-    public var owners: [String] { storedOwners }
-    public var values: [(name: String, value: Value)] { storedValues }
+    public var owners: [String] {
+        guard let cell = storedOwnerCell else { return storedOwners }
+        return cell.isEmpty ? [] : [String(decoding: cell, as: UTF8.self)]
+    }
+    public var values: [(name: String, value: Value)] {
+        guard let cells = cellValues else { return storedValues }
+        return zip(storedNames, cells).map { ($0, $1.value) }
+    }
     /// The finding's ref and fingerprint (a batch row's are worked out from its key with the rest).
-    public var ref: String { storedRef }
+    public var ref: String { storedRefCell.map { String(decoding: $0, as: UTF8.self) } ?? storedRef }
+    /// For a table row's finding read from its cells (see `RowCells.swift`), and valid until the
+    /// next finding is read: its ref's text, its owner's cell (its one owner, or none when
+    /// empty), and the values it lists as their cells say them, with their names; nil for others.
+    public var refCell: UnsafeBufferPointer<UInt8>? { storedRefCell }
+    public var ownerCell: UnsafeBufferPointer<UInt8>? { storedOwnerCell }
+    public var cellValues: UnsafeBufferPointer<CellValue>? {
+        storedCellCount < 0 ? nil : UnsafeBufferPointer(start: storedCells, count: storedCellCount)
+    }
+    public var valueNames: UnsafeBufferPointer<String> { storedNames }
     public var fingerprint: String { storedHash.map { Fingerprint.hex($0) } ?? storedFingerprint }
     /// The fingerprint's hash, when it is one (a batch row's): written as hex without a string.
     public var fingerprintHash: UInt64? { storedHash }
@@ -171,15 +223,28 @@ public final class DetailsScratch {
     @exclusivity(unchecked) var storedHash: UInt64?
     @exclusivity(unchecked) var storedSourceKey: ObjectIdentifier?
     @exclusivity(unchecked) var storedLine = 0
+    @exclusivity(unchecked) var storedRefCell: UnsafeBufferPointer<UInt8>?, storedOwnerCell: UnsafeBufferPointer<UInt8>?
+    /// The cell values (-1: none, the values are in `storedValues`), in a buffer grown as needed.
+    @exclusivity(unchecked) var storedCells = UnsafeMutablePointer<CellValue>.allocate(capacity: 16)
+    @exclusivity(unchecked) var storedCellCount = -1, storedCellCapacity = 16
+    @exclusivity(unchecked) var storedNames = UnsafeBufferPointer<String>(start: nil, count: 0)
     private var activation: Activation?
     private var context: RowContext?
-    /// The plan (of `context`'s rules) the activation's values were last read with (nil: not
-    /// yet, or for a finding of a record).
-    @exclusivity(unchecked) var lastPlan: Int?
+    /// The plan (of `context`'s rules) the activation's values were last read with, and whether
+    /// only for its message's holes (nil: not yet, or for a finding of a record).
+    @exclusivity(unchecked) var lastPlan: (rule: Int, holes: Bool)?
 
     public init() {}
 
+    deinit { storedCells.deallocate() }
+
+    /// Back to details held in `storedValues`, `storedOwners` and `storedRef`.
+    func clearCells() {
+        (storedRefCell, storedOwnerCell, storedCellCount) = (nil, nil, -1)
+    }
+
     func set(_ details: Finding.Details, ref: String, fingerprint: String) {
+        clearCells()
         storedMessage.removeAll()
         storedMessage.append(details.message)
         storedOwners = details.owners

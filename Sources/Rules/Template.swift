@@ -17,6 +17,11 @@ public struct Template: Sendable {
     /// Fields any hole reads.
     public var references: [String] { holes.flatMap(\.references) }
 
+    /// Fields the holes that are more than one variable read.
+    var computedReferences: [String] {
+        zip(holes, pieces.filter { $0.hole >= 0 }).flatMap { $1.variable >= 0 ? [] : $0.references }
+    }
+
     /// Globals any hole reads.
     public var globalReferences: Set<String> { holes.reduce(into: Set<String>()) { $0.formUnion($1.globalReferences) } }
 
@@ -66,12 +71,18 @@ public struct Template: Sendable {
 
     /// The message's UTF-8 appended to `out`: writers of large reports reuse one buffer.
     public func render(_ activation: Activation, into out: inout ByteBuffer) {
+        render(activation, into: &out) { _, _ in false }
+    }
+
+    /// The same, with each hole that is one variable written by `variable` (given its slot)
+    /// where it returns true, and read from `activation` where it returns false.
+    func render(_ activation: Activation, into out: inout ByteBuffer, variable: (Int, inout ByteBuffer) -> Bool) {
         text.withUnsafeBufferPointer { text in
             for piece in pieces {
                 if piece.hole < 0 {
                     out.append(UnsafeBufferPointer(rebasing: text[Int(piece.start)..<Int(piece.end)]))
                 } else if piece.variable >= 0 {
-                    Self.appendDisplay(activation.value(at: Int(piece.variable)), to: &out)
+                    if !variable(Int(piece.variable), &out) { Self.appendDisplay(activation.value(at: Int(piece.variable)), to: &out) }
                 } else {
                     do throws(EvalError) {
                         Self.appendDisplay(try holes[Int(piece.hole)].evaluate(activation), to: &out)

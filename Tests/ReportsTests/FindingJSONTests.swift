@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Expressions
 @testable import PlanData
@@ -164,5 +165,55 @@ import Testing
         let rows = MarkdownReport.render(result).split(separator: "\n").filter { $0.hasPrefix("| error |") || $0.hasPrefix("| warning |") }
         #expect(rows.map { String($0.split(separator: "|")[1]) } == (0..<1000).map { " R\($0) " })
         #expect(CSVReport.cell("a|b") == "a|b" && MarkdownReport.cell("a|b\nc") == "a\\|b<br>c" && MarkdownReport.cell("plain") == "plain")
+    }
+
+    /// A table's rows are checked in batches and their findings written from their cells (see
+    /// `RowCells.swift`); read whole, the same plan's records are checked and written from their
+    /// values. Every report must come out the same, byte for byte, whichever way it was read:
+    /// text that JSON escapes, non-ASCII, empty owners, dates that are not dates, and messages
+    /// with holes of both kinds included.
+    @Test func tableRowsWriteTheReportsTheirRecordsWrite() throws {
+        let header = "case_id,team,case_officer,phase,request_date,decision_to_assess_date,decision,decision_not_to_issue_date,"
+            + "advice_requested_date,advice_received_date,draft_issued_date,final_issued_date,exception,last_review_date,"
+            + "review_meeting_date,review_report_date,review_decision_date,amendment_notice_date,amended_final_date,phase_transfer,"
+            + "phase_transfer_final_date,status"
+        let rows = [
+            "C1,North,Zoë O\\Brien,primary,2025-01-02,,pending,,2025-01-10,,,,,,,,,,,no,,open",
+            "C2,North,,secondary,2024-09-01,2024-09-20,assess,,2024-09-25,2024-12-01,2025-01-20,,,,,,,,,yes,,open",
+            "C3,South,Sam Walsh,secondary,2024-02-30,TBC,pending,,,,,,,,,,,,,no,,open",
+            "C4,South,Sam Walsh,primary,2023-01-05,2023-02-01,assess,,,,2023-04-01,2023-05-20,,2024-01-10,2025-01-15,,,2025-01-20,,yes,,open",
+            "C5,East,Priya Khan (acting),primary,2024-06-01,2024-07-01,assess,,,,2024-08-01,2024-05-01,,,,,,,,no,,open",
+            "C6,West,Jo Khan,,2024-05-01,2024-06-01,assess,,,,,,,,,,,,,yes,,open",     // no phase: "none" in its message
+        ]
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("stocktake-cells-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("cases.csv").path
+        // Many copies, so that the table is read in batches (a few rows are read as records anyway).
+        let body = (0..<300).flatMap { copy in rows.map { $0.replacingOccurrences(of: "C", with: "C\(copy)-", options: .anchored) } }
+        try ([header] + body).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let rulesPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("rules/send-statutory.yaml").path
+        let ruleSet = try RuleSetLoader.load(paths: [rulesPath])
+        let asOf = Day(year: 2025, month: 3, day: 31)!
+        func result(streamFrom: Int) throws -> CheckResult {
+            let loader = PlanLoader(schema: ruleSet.collections["cases"]!)
+            let (result, _, _) = try Runner.check(path: path, format: nil, loader: loader, ruleSet: ruleSet, collection: "cases",
+                                                  asOf: asOf, countOnly: false, workers: 2, streamFrom: streamFrom)
+            return result.escalated(ruleSet.ladder, directory: loader.reader.owners)
+        }
+        let batched = try result(streamFrom: 0), whole = try result(streamFrom: .max)
+        let scratch = DetailsScratch()
+        let fromCells = batched.findings.filter { $0.details(into: scratch); return scratch.cellValues != nil }.count
+        #expect(fromCells > batched.findings.count / 2, "most findings are written from their cells")
+        #expect(whole.findings.allSatisfy { $0.details(into: scratch); return scratch.cellValues == nil })
+        #expect(batched.findings.count == whole.findings.count && batched.findings.count > 2000)
+        #expect(JSONReport.render(batched, toolVersion: "test") == JSONReport.render(whole, toolVersion: "test"))
+        #expect(TextReport.render(batched, color: false) == TextReport.render(whole, color: false))
+        #expect(CSVReport.render(batched) == CSVReport.render(whole))
+        #expect(MarkdownReport.render(batched) == MarkdownReport.render(whole))
+        let json = JSONReport.render(batched, toolVersion: "test")
+        #expect(json.contains(#""owners":["Zoë O\\Brien"]"#) && json.contains(#""owners":[]"#))
+        #expect(json.contains("plan for the none phase transfer not amended by 2025-02-15"))
     }
 }
