@@ -77,6 +77,13 @@ public struct MapValue: Sendable {
     }
 }
 
+/// Decimal digits two at a time, for writers of millions of numbers and dates.
+public enum Digits {
+    /// "00" to "99": the pair for n (0–99) starts at byte 2n.
+    public static let pairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+}
+
 /// A calendar day, counted from 1970-01-01 (proleptic Gregorian calendar).
 public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var number: Int
@@ -142,7 +149,7 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     public func writeISO(_ out: UnsafeMutablePointer<UInt8>) -> Bool {
         let (y, m, d) = civil
         guard (0...9999).contains(y) else { return false }
-        let pairs = Day.digitPairs.utf8Start
+        let pairs = Digits.pairs.utf8Start
         @inline(__always) func two(_ at: Int, _ v: Int) { out[at] = pairs[2 * v]; out[at + 1] = pairs[2 * v + 1] }
         two(0, y / 100); two(2, y % 100); two(5, m); two(8, d)
         out[4] = UInt8(ascii: "-")
@@ -150,8 +157,6 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
         return true
     }
 
-    private static let digitPairs: StaticString =
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
     /// 0001-01-01 through 9999-12-31, where `fastCivil` is exact (the tests check every day).
     static let fastRange = -719_162...2_932_896

@@ -77,18 +77,27 @@ public struct ByteBuffer: ~Copyable {
         stored += write(base + stored)
     }
 
-    /// A decimal integer, written digit by digit (no intermediate String).
+    /// A decimal integer, written two digits at a time (no intermediate String).
     public mutating func append(decimal value: Int) {
         append(upTo: 20) { out in
             var magnitude = value.magnitude
             var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)      // 24 bytes: room for every Int
             return withUnsafeMutableBytes(of: &digits) { buffer -> Int in
+                let pairs = Digits.pairs.utf8Start
                 var i = buffer.count
-                repeat {
+                while magnitude >= 100 {
+                    let pair = Int(magnitude % 100) * 2
+                    magnitude /= 100
+                    i -= 2
+                    buffer[i] = pairs[pair]; buffer[i + 1] = pairs[pair + 1]
+                }
+                if magnitude >= 10 {
+                    i -= 2
+                    buffer[i] = pairs[Int(magnitude) * 2]; buffer[i + 1] = pairs[Int(magnitude) * 2 + 1]
+                } else {
                     i -= 1
-                    buffer[i] = UInt8(48 + magnitude % 10)
-                    magnitude /= 10
-                } while magnitude > 0
+                    buffer[i] = UInt8(48 + magnitude)
+                }
                 if value < 0 { i -= 1; buffer[i] = UInt8(ascii: "-") }
                 out.initialize(from: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + i, count: buffer.count - i)
                 return buffer.count - i

@@ -21,7 +21,7 @@ extension Engine {
     /// Counts, levels and findings are the same as checking each row's record with `check(_:)`.
     public mutating func check(batch: RowBatch) {
         let n = batch.count
-        guard !needsAllRecords, !usesHistory, let env = ruleSet.environment(for: schema.name) else {
+        guard !needsAllRecords, !usesHistory, batchPrograms != nil || ruleSet.collections[schema.name] != nil else {
             for i in 0..<n { check(batch.record(at: i)) }
             return
         }
@@ -31,12 +31,15 @@ extension Engine {
                 keepSnapshot(Engine.snapshot(schema, key: key) { batch.value(i, slot: $0) })
             }
         }
-        let programs = batchPrograms ?? BatchPrograms(rules, env, batch, globals: activation.globals, today: asOf)
+        // Compiled once, for the first batch (the environment is the same for every batch).
+        let programs = batchPrograms ?? BatchPrograms(rules, ruleSet.environment(for: schema.name)!, batch,
+                                                      globals: activation.globals, today: asOf)
         batchPrograms = programs
         let context = rowContext ?? RowContext(schema: schema, rules: rules, batch: batch, globals: activation.globals, today: asOf)
         rowContext = context
         records += n
-        var materialized = [Record?](repeating: nil, count: n)
+        // Few rows are read as records: by row, only for those that are.
+        var materialized: [Int: Record] = [:]
         var flagged = [FlaggedRow?](repeating: nil, count: n)
         func record(_ i: Int) -> Record {
             if let r = materialized[i] { return r }
