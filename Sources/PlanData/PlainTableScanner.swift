@@ -247,12 +247,27 @@ enum ChunkedLines {
         while offset < range.upperBound {
             let got = pread(file, buffer, min(chunk, range.upperBound - offset), off_t(offset))
             guard got > 0 else { throw ReadError(errno: got < 0 ? errno : 0) }
-            var n = 0
-            for i in 0..<got { n &+= buffer[i] == 0x0A ? 1 : 0 }     // branch-free, so it vectorises
-            lines += n
+            lines += newlines(UnsafeBufferPointer(start: buffer, count: got))
             offset += got
         }
         return lines
+    }
+
+    /// Newlines in `bytes`, eight at a time: a byte's high bit is set in `t` exactly when the
+    /// byte is a newline (no carries cross bytes, unlike the usual has-zero-byte test), and the
+    /// set bits are counted. The first part of a national extract is counted before any part is
+    /// read: byte by byte this took longer than the rest of the start.
+    static func newlines(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = UnsafeRawPointer(bytes.baseAddress) else { return 0 }
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, newline: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+        var n = 0, i = 0
+        while i + 8 <= bytes.count {
+            let x = base.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ newline
+            n &+= (~(((x & low) &+ low) | x | low)).nonzeroBitCount
+            i += 8
+        }
+        while i < bytes.count { n &+= bytes[i] == 0x0A ? 1 : 0; i += 1 }
+        return n
     }
 
     /// The file could not be read, or ended sooner than it did when it was opened.

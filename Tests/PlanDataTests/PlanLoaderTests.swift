@@ -142,3 +142,25 @@ func value(_ record: Record, _ field: String) -> Value {
         #expect(throws: PlanError.self) { try loader.load(path: FileManager.default.temporaryDirectory.path) }
     }
 }
+
+/// Counting a part's lines eight bytes at a time gives the count byte by byte does, for every
+/// byte value at every position of every length up to 40 (and newlines next to each other).
+@Suite struct LineCountTests {
+    @Test func newlinesAreCountedAsByteByByte() {
+        for length in 0...40 {
+            for position in 0..<max(1, length) {
+                for byte: UInt8 in [0x0A, 0x0B, 0x09, 0x00, 0x8A, 0xFF, 0x0A ^ 0x80] {
+                    var bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 37 + 11) | 0x20 }
+                    if position < length { bytes[position] = byte }
+                    if length > 3 { bytes[length / 2] = 0x0A; bytes[length / 2 - 1] = 0x0A }
+                    let expected = bytes.filter { $0 == 0x0A }.count
+                    let counted = bytes.withUnsafeBufferPointer { ChunkedLines.newlines($0) }
+                    guard counted == expected else {
+                        Issue.record("\(bytes): \(counted) newlines, expected \(expected)")
+                        return
+                    }
+                }
+            }
+        }
+    }
+}
