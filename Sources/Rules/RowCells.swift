@@ -17,7 +17,7 @@ extension RowContext {
         scratch.lastPlan = (rule, holes: true)
         scratch.storedMessage.removeAll()
         let fields = fields
-        plan.pointee.message.render(activation, into: &scratch.storedMessage) { slot, out in
+        plan.pointee.render.render(activation, into: &scratch.storedMessage) { slot, out in
             guard let value = row.cellValue(fields[slot]) else { return false }
             switch value {
             case .null: out.append("none")

@@ -30,6 +30,8 @@ final class RowContext: @unchecked Sendable {
         var readsRecord: Bool
         var values: [(name: String, slot: Int)]
         var message: Template
+        /// The message, to render without counting references to what both cores share.
+        var render: Template.Unshared
         var fingerprint: Fingerprint.Stream
         /// Whether the details of a row with a key can be read from its cells alone, without
         /// making Strings or values of them but for what the message's computed holes read
@@ -66,7 +68,7 @@ final class RowContext: @unchecked Sendable {
             _ = valueNames.initialize(from: values.map(\.name))
             (plans.baseAddress! + i).initialize(to: RulePlan(
                 read: read ?? .nothing, readsRecord: read == nil, values: values,
-                message: rule.message, fingerprint: Fingerprint.prefix(rule.id, schema.name),
+                message: rule.message, render: Template.Unshared(rule.message), fingerprint: Fingerprint.prefix(rule.id, schema.name),
                 cells: read != nil && keyIsText,
                 holes: batch.readPlan(Array(Set(rule.message.computedReferences.compactMap(schema.slot(of:))))) ?? .nothing,
                 valueFields: valueFields, valueNames: valueNames))
@@ -75,6 +77,7 @@ final class RowContext: @unchecked Sendable {
 
     deinit {
         for plan in plans {
+            plan.render.deallocate()
             plan.valueFields.deallocate()
             plan.valueNames.baseAddress?.deinitialize(count: plan.valueNames.count)
             plan.valueNames.deallocate()
@@ -160,7 +163,7 @@ final class RowContext: @unchecked Sendable {
         }
         scratch.lastPlan = (rule, holes: false)
         scratch.storedMessage.removeAll()
-        plan.pointee.message.render(activation, into: &scratch.storedMessage)
+        plan.pointee.render.render(activation, into: &scratch.storedMessage) { _, _ in false }
         let identity = identity(rule, row, plan)
         (scratch.storedRef, scratch.storedHash, scratch.storedFingerprint) = (identity.ref, identity.hash, identity.text ?? "")
         (scratch.storedSourceKey, scratch.storedLine) = (ObjectIdentifier(self), row.line)

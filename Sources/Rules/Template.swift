@@ -11,8 +11,11 @@ public struct Template: Sendable {
     /// its payload).
     private let text: [UInt8]
     /// A hole that is one variable has its slot in `variable` (else -1), read without evaluating.
-    private let pieces: [(start: Int32, end: Int32, hole: Int32, variable: Int32)]
+    private let pieces: [Piece]
     private let holes: [Program]
+
+    /// A range of `text` (`hole` -1), or a hole.
+    typealias Piece = (start: Int32, end: Int32, hole: Int32, variable: Int32)
 
     /// Fields any hole reads.
     public var references: [String] { holes.flatMap(\.references) }
@@ -28,7 +31,7 @@ public struct Template: Sendable {
     /// Compiles every hole; errors carry the character offset within the whole template.
     public init(_ source: String, in env: Environment) throws(ExpressionError) {
         self.source = source
-        var bytes: [UInt8] = [], pieces: [(start: Int32, end: Int32, hole: Int32, variable: Int32)] = [], holes: [Program] = []
+        var bytes: [UInt8] = [], pieces: [Piece] = [], holes: [Program] = []
         let chars = Array(source)
         var text = ""
         func flush() {
@@ -78,18 +81,65 @@ public struct Template: Sendable {
     /// where it returns true, and read from `activation` where it returns false.
     func render(_ activation: Activation, into out: inout ByteBuffer, variable: (Int, inout ByteBuffer) -> Bool) {
         text.withUnsafeBufferPointer { text in
-            for piece in pieces {
-                if piece.hole < 0 {
-                    out.append(UnsafeBufferPointer(rebasing: text[Int(piece.start)..<Int(piece.end)]))
-                } else if piece.variable >= 0 {
-                    if !variable(Int(piece.variable), &out) { Self.appendDisplay(activation.value(at: Int(piece.variable)), to: &out) }
-                } else {
-                    do throws(EvalError) {
-                        Self.appendDisplay(try holes[Int(piece.hole)].evaluate(activation), to: &out)
-                    } catch {
-                        out.append("«\(error.message)»")
-                    }
+            pieces.withUnsafeBufferPointer { pieces in
+                Self.render(text, pieces, activation, into: &out, variable: variable) { (i: Int) throws(EvalError) -> Value in
+                    try holes[i].evaluate(activation)
                 }
+            }
+        }
+    }
+
+    private static func render(_ text: UnsafeBufferPointer<UInt8>, _ pieces: UnsafeBufferPointer<Piece>, _ activation: Activation,
+                               into out: inout ByteBuffer, variable: (Int, inout ByteBuffer) -> Bool,
+                               hole: (Int) throws(EvalError) -> Value) {
+        for piece in pieces {
+            if piece.hole < 0 {
+                out.append(UnsafeBufferPointer(rebasing: text[Int(piece.start)..<Int(piece.end)]))
+            } else if piece.variable >= 0 {
+                if !variable(Int(piece.variable), &out) { appendDisplay(activation.value(at: Int(piece.variable)), to: &out) }
+            } else {
+                do throws(EvalError) {
+                    appendDisplay(try hole(Int(piece.hole)), to: &out)
+                } catch {
+                    out.append("«\(error.message)»")
+                }
+            }
+        }
+    }
+
+    /// The template laid out to be rendered by every core at once, for millions of findings,
+    /// without counting references: its text and pieces copied into memory of its own, its
+    /// holes' programs unretained (the template, which holds them, must outlive this). Copying
+    /// a `Template` retains its arrays, which both cores would then share. Freed by `deallocate`.
+    struct Unshared {
+        private let text: UnsafeMutableBufferPointer<UInt8>
+        private let pieces: UnsafeMutableBufferPointer<Piece>
+        private let holes: UnsafeMutableBufferPointer<Unmanaged<Program>>
+
+        init(_ template: Template) {
+            text = .allocate(capacity: template.text.count)
+            _ = text.initialize(from: template.text)
+            pieces = .allocate(capacity: template.pieces.count)
+            _ = pieces.initialize(from: template.pieces)
+            holes = .allocate(capacity: template.holes.count)
+            _ = holes.initialize(from: template.holes.map { .passUnretained($0) })
+        }
+
+        func deallocate() {
+            text.deallocate()
+            pieces.deallocate()
+            holes.deallocate()
+        }
+
+        /// As `Template.render(_:into:variable:)`.
+        func render(_ activation: Activation, into out: inout ByteBuffer, variable: (Int, inout ByteBuffer) -> Bool) {
+            let holes = holes
+            Template.render(UnsafeBufferPointer(text), UnsafeBufferPointer(pieces), activation, into: &out, variable: variable) {
+                (i: Int) throws(EvalError) -> Value in
+                let result = holes[i]._withUnsafeGuaranteedRef { program -> Result<Value, EvalError> in
+                    do throws(EvalError) { return .success(try program.evaluate(activation)) } catch { return .failure(error) }
+                }
+                return try result.get()
             }
         }
     }
