@@ -272,15 +272,12 @@ public enum CellValue {
 
 /// Which cells hold some fields of a plain table's rows, in column order (see `RowBatch.readPlan`).
 public struct ReadPlan: Sendable {
-    struct Cell: Sendable {
+    public struct Cell: Sendable {
         var slot: Int
         var column: Int
         var kind: VectorColumn
     }
-    let cells: [Cell]
-
-    /// Reads no cell.
-    public static let nothing = ReadPlan(cells: [])
+    public let cells: [Cell]
 }
 
 /// The rows of a table part that have findings, kept for their reports: each row's cell ends
@@ -379,7 +376,19 @@ public struct FlaggedRow: @unchecked Sendable {
     /// to row, without allocating once it has the record's size. `previous` is the plan the
     /// array was last read with: only its slots are reset (nil: the array may hold anything).
     public func read(_ plan: ReadPlan, into values: inout [Value], after previous: ReadPlan?) {
-        let count = reader.slotColumns.count
+        plan.cells.withUnsafeBufferPointer { cells in
+            if let previous {
+                previous.cells.withUnsafeBufferPointer { read(cells: cells, slots: reader.slotColumns.count, into: &values, after: $0) }
+            } else {
+                read(cells: cells, slots: reader.slotColumns.count, into: &values, after: nil)
+            }
+        }
+    }
+
+    /// The same, from plans' cells laid out by the caller (`slots` fields in all), for callers
+    /// reading rows on every core at once: nothing here counts a reference to what they share.
+    public func read(cells: UnsafeBufferPointer<ReadPlan.Cell>, slots count: Int, into values: inout [Value],
+                     after previous: UnsafeBufferPointer<ReadPlan.Cell>?) {
         if values.count != count {
             // Not `repeating:`, which for an enum this size cost more than reading the cells.
             values = [Value](unsafeUninitializedCapacity: count) { slots, initialized in
@@ -387,12 +396,12 @@ public struct FlaggedRow: @unchecked Sendable {
                 initialized = count
             }
         } else if let previous {
-            for cell in previous.cells { values[cell.slot] = .null }
+            for cell in previous { values[cell.slot] = .null }
         } else {
             for i in 0..<count { values[i] = .null }
         }
         values.withUnsafeMutableBufferPointer { values in
-            for cell in plan.cells { values[cell.slot] = Self.value(self.cell(cell.column), cell.kind) }
+            for cell in cells { values[cell.slot] = Self.value(self.cell(cell.column), cell.kind) }
         }
     }
 

@@ -13,7 +13,8 @@ extension RowContext {
         let plan = plans.baseAddress! + rule
         let activation = scratch.activation(for: self)
         let previous = lastRead(scratch)
-        activation.withValues { row.read(plan.pointee.holes, into: &$0, after: previous) }
+        let slots = fields.count
+        activation.withValues { row.read(cells: UnsafeBufferPointer(plan.pointee.holes), slots: slots, into: &$0, after: previous) }
         scratch.lastPlan = (rule, holes: true)
         scratch.storedMessage.removeAll()
         let fields = fields

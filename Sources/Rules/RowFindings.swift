@@ -26,7 +26,8 @@ final class RowContext: @unchecked Sendable {
     let fields: UnsafeMutableBufferPointer<RowField>
 
     struct RulePlan {
-        var read: ReadPlan
+        /// The cells to read (none when `readsRecord`), laid out apart (see `FlaggedRow.read(cells:)`).
+        var read: UnsafeMutableBufferPointer<ReadPlan.Cell>
         var readsRecord: Bool
         var values: [(name: String, slot: Int)]
         var message: Template
@@ -37,7 +38,7 @@ final class RowContext: @unchecked Sendable {
         /// making Strings or values of them but for what the message's computed holes read
         /// (`holes`); `valueFields` and `valueNames` list the values, as `values` does.
         var cells: Bool
-        var holes: ReadPlan
+        var holes: UnsafeMutableBufferPointer<ReadPlan.Cell>
         var valueFields: UnsafeMutableBufferPointer<RowField>
         var valueNames: UnsafeMutableBufferPointer<String>
     }
@@ -67,16 +68,24 @@ final class RowContext: @unchecked Sendable {
             let valueNames = UnsafeMutableBufferPointer<String>.allocate(capacity: values.count)
             _ = valueNames.initialize(from: values.map(\.name))
             (plans.baseAddress! + i).initialize(to: RulePlan(
-                read: read ?? .nothing, readsRecord: read == nil, values: values,
+                read: Self.cells(read), readsRecord: read == nil, values: values,
                 message: rule.message, render: Template.Unshared(rule.message), fingerprint: Fingerprint.prefix(rule.id, schema.name),
                 cells: read != nil && keyIsText,
-                holes: batch.readPlan(Array(Set(rule.message.computedReferences.compactMap(schema.slot(of:))))) ?? .nothing,
+                holes: Self.cells(batch.readPlan(Array(Set(rule.message.computedReferences.compactMap(schema.slot(of:)))))),
                 valueFields: valueFields, valueNames: valueNames))
         }
     }
 
+    private static func cells(_ plan: ReadPlan?) -> UnsafeMutableBufferPointer<ReadPlan.Cell> {
+        let cells = UnsafeMutableBufferPointer<ReadPlan.Cell>.allocate(capacity: plan?.cells.count ?? 0)
+        _ = cells.initialize(from: plan?.cells ?? [])
+        return cells
+    }
+
     deinit {
         for plan in plans {
+            plan.read.deallocate()
+            plan.holes.deallocate()
             plan.render.deallocate()
             plan.valueFields.deallocate()
             plan.valueNames.baseAddress?.deinitialize(count: plan.valueNames.count)
@@ -137,7 +146,7 @@ final class RowContext: @unchecked Sendable {
             if plan.pointee.readsRecord {
                 values = row.record().values
             } else {
-                row.read(plan.pointee.read, into: &values, after: previous)
+                row.read(cells: UnsafeBufferPointer(plan.pointee.read), slots: fields.count, into: &values, after: previous)
             }
             // Mostly one owner after another: replaced in place (emptying an array costs more).
             if let ownerSlot, case .string(let owner) = values[ownerSlot], scratch.storedOwners.count == 1 {
@@ -170,10 +179,10 @@ final class RowContext: @unchecked Sendable {
     }
 
     /// The cells the scratch's activation was last read from (nil: whole records, or not yet).
-    func lastRead(_ scratch: DetailsScratch) -> ReadPlan? {
+    func lastRead(_ scratch: DetailsScratch) -> UnsafeBufferPointer<ReadPlan.Cell>? {
         guard let (rule, holes) = scratch.lastPlan else { return nil }
         let plan = plans.baseAddress! + rule
-        return holes ? plan.pointee.holes : plan.pointee.readsRecord ? nil : plan.pointee.read
+        return holes ? UnsafeBufferPointer(plan.pointee.holes) : plan.pointee.readsRecord ? nil : UnsafeBufferPointer(plan.pointee.read)
     }
 
     /// The same details, as a `Details` of their own.
@@ -232,7 +241,9 @@ public final class DetailsScratch {
     @exclusivity(unchecked) var storedCellCount = -1, storedCellCapacity = 16
     @exclusivity(unchecked) var storedNames = UnsafeBufferPointer<String>(start: nil, count: 0)
     private var activation: Activation?
+    /// The context the activation is for, held while its identity is compared.
     private var context: RowContext?
+    private var contextID: ObjectIdentifier?
     /// The plan (of `context`'s rules) the activation's values were last read with, and whether
     /// only for its message's holes (nil: not yet, or for a finding of a record).
     @exclusivity(unchecked) var lastPlan: (rule: Int, holes: Bool)?
@@ -258,9 +269,10 @@ public final class DetailsScratch {
 
     /// The activation for findings of `context`'s rows (globals and date set when it changes).
     func activation(for context: RowContext) -> Activation {
-        if let activation, self.context === context { return activation }
+        // By identity: comparing the references would count one to the context both cores share.
+        if let activation, contextID == ObjectIdentifier(context) { return activation }
         let made = Activation(globals: context.globals, today: context.today)
-        (activation, self.context, lastPlan) = (made, context, nil)
+        (activation, self.context, contextID, lastPlan) = (made, context, ObjectIdentifier(context), nil)
         return made
     }
 }
