@@ -52,31 +52,43 @@ extension CheckResult {
             }
         }
     }
-    /// `0..<count` ordered by `less`: chunks sorted on every core, then merged.
-    private static func parallelSorted(_ count: Int, by less: (Int, Int) -> Bool) -> [Int] {
-        let chunk = max(1 << 16, (count + 3) / 4)
-        var runs = Array(stride(from: 0, to: count, by: chunk)).concurrentMap(minimumChunk: 1) { start in
-            Array(start..<min(count, start + chunk)).sorted(by: less)
+    /// `0..<count` ordered by `less`, stably: two halves sorted at once, then merged from both
+    /// ends at once (the first half of the output from the halves' fronts, the rest from what
+    /// follows; where they meet is found by bisection, as in merge path).
+    static func parallelSorted(_ count: Int, by less: (Int, Int) -> Bool) -> [Int] {
+        guard count > 1 << 16 else { return Array(0..<count).sorted(by: less) }
+        let halves = [0..<count / 2, count / 2..<count].concurrentMap(minimumChunk: 1) { Array($0).sorted(by: less) }
+        let (a, b) = (halves[0], halves[1]), k = count / 2
+        // The first k of the merged order are a[..<i] and b[..<(k - i)]: the least i for which
+        // b[k - i - 1] comes before a[i] (stable: on a tie a's element comes first).
+        var lo = max(0, k - b.count), hi = min(k, a.count)
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if !less(b[k - mid - 1], a[mid]) { lo = mid + 1 } else { hi = mid }
         }
-        while runs.count > 1 {
-            var merged: [[Int]] = []
-            for pair in stride(from: 0, to: runs.count, by: 2) {
-                guard pair + 1 < runs.count else { merged.append(runs[pair]); continue }
-                let a = runs[pair], b = runs[pair + 1]
-                var out: [Int] = []
-                out.reserveCapacity(a.count + b.count)
-                var i = 0, j = 0
-                // Stable: on a tie the earlier run's element comes first.
-                while i < a.count, j < b.count {
-                    if less(b[j], a[i]) { out.append(b[j]); j += 1 } else { out.append(a[i]); i += 1 }
+        let (i, j) = (lo, k - lo)
+        return [Int](unsafeUninitializedCapacity: count) { out, initialized in
+            let out = UncheckedPointer(out.baseAddress)
+            _ = [0, 1].concurrentMap(minimumChunk: 1) { part in
+                if part == 0 {
+                    merge(a[..<i], b[..<j], into: out.value!, by: less)
+                } else {
+                    merge(a[i...], b[j...], into: out.value! + k, by: less)
                 }
-                out += a[i...]
-                out += b[j...]
-                merged.append(out)
             }
-            runs = merged
+            initialized = count
         }
-        return runs.first ?? []
+    }
+
+    /// A stable merge of two ordered runs (on a tie, `a`'s element first).
+    private static func merge(_ a: ArraySlice<Int>, _ b: ArraySlice<Int>, into out: UnsafeMutablePointer<Int>, by less: (Int, Int) -> Bool) {
+        var i = a.startIndex, j = b.startIndex, n = 0
+        while i < a.endIndex, j < b.endIndex {
+            if less(b[j], a[i]) { out[n] = b[j]; j += 1 } else { out[n] = a[i]; i += 1 }
+            n += 1
+        }
+        for x in a[i...] { out[n] = x; n += 1 }
+        for x in b[j...] { out[n] = x; n += 1 }
     }
 
     /// One result from the results of a plan's parts (same rules, same run), in priority order.

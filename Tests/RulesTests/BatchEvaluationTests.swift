@@ -237,3 +237,26 @@ import Testing
         }
     }
 }
+
+/// Findings are ordered on both cores: halves sorted at once, then merged from both ends. The
+/// order must be the stable order of one sort, with ties (equal keys) in their input order,
+/// whatever the split point lands on.
+@Suite struct ParallelOrderTests {
+    @Test(arguments: [65_537, 100_000, 200_001])
+    func halvesMergedFromBothEndsGiveTheStableOrder(count: Int) {
+        for spread in [1, 3, 1_000, 1 << 30] {
+            // A generator of its own: the same keys every run, many equal when the spread is small.
+            var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(count &+ spread)
+            let keys = (0..<count).map { _ -> Int in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Int(state >> 33) % spread
+            }
+            let sorted = CheckResult.parallelSorted(count) { keys[$0] < keys[$1] }
+            let stable = (0..<count).sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 }
+            let differs = zip(sorted, stable).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            if let i = differs ?? (sorted.count == count ? nil : sorted.count) {
+                Issue.record("\(count) keys spread over \(spread): position \(i) differs")
+            }
+        }
+    }
+}
