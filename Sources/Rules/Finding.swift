@@ -152,8 +152,9 @@ public final class Finding: Sendable {
     }
 
     /// Everything known when the rule fired, or — for the rows of a large table, which may have
-    /// millions of findings — the row, read again when asked, with its rule as an index into the
-    /// context's (copying a finding's payload then retains one shared object, not two).
+    /// millions of findings — the row, read again when asked, with its rule as an index into its
+    /// context's rules: plain data, copied without counting a reference (the context is held
+    /// beside it, in `context`).
     enum Said: Sendable {
         case known(Known)
         case row(FlaggedRow, rule: Int)

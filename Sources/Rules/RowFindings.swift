@@ -30,6 +30,7 @@ final class RowContext: @unchecked Sendable {
         var read: UnsafeMutableBufferPointer<ReadPlan.Cell>
         var readsRecord: Bool
         var values: [(name: String, slot: Int)]
+        /// The message, held for its programs, which `render` holds unretained.
         var message: Template
         /// The message, to render without counting references to what both cores share.
         var render: Template.Unshared
