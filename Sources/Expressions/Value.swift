@@ -157,7 +157,6 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
         return true
     }
 
-
     /// 0001-01-01 through 9999-12-31, where `fastCivil` is exact (the tests check every day).
     static let fastRange = -719_162...2_932_896
 
