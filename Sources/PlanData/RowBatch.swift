@@ -372,21 +372,11 @@ public struct FlaggedRow: @unchecked Sendable {
         }
     }
 
-    /// The record's values of a plan's fields (the others null), into an array reused from row
-    /// to row, without allocating once it has the record's size. `previous` is the plan the
-    /// array was last read with: only its slots are reset (nil: the array may hold anything).
-    public func read(_ plan: ReadPlan, into values: inout [Value], after previous: ReadPlan?) {
-        plan.cells.withUnsafeBufferPointer { cells in
-            if let previous {
-                previous.cells.withUnsafeBufferPointer { read(cells: cells, slots: reader.slotColumns.count, into: &values, after: $0) }
-            } else {
-                read(cells: cells, slots: reader.slotColumns.count, into: &values, after: nil)
-            }
-        }
-    }
-
-    /// The same, from plans' cells laid out by the caller (`slots` fields in all), for callers
-    /// reading rows on every core at once: nothing here counts a reference to what they share.
+    /// The record's values of the fields of a plan's cells (`slots` fields in all; the others
+    /// null), into an array reused from row to row, without allocating once it has the record's
+    /// size. `previous` are the cells the array was last read with: only their slots are reset
+    /// (nil: the array may hold anything). The cells are laid out by the caller, which reads rows
+    /// on every core at once: nothing here counts a reference to what they share.
     public func read(cells: UnsafeBufferPointer<ReadPlan.Cell>, slots count: Int, into values: inout [Value],
                      after previous: UnsafeBufferPointer<ReadPlan.Cell>?) {
         if values.count != count {

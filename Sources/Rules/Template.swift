@@ -74,21 +74,17 @@ public struct Template: Sendable {
 
     /// The message's UTF-8 appended to `out`: writers of large reports reuse one buffer.
     public func render(_ activation: Activation, into out: inout ByteBuffer) {
-        render(activation, into: &out) { _, _ in false }
-    }
-
-    /// The same, with each hole that is one variable written by `variable` (given its slot)
-    /// where it returns true, and read from `activation` where it returns false.
-    func render(_ activation: Activation, into out: inout ByteBuffer, variable: (Int, inout ByteBuffer) -> Bool) {
         text.withUnsafeBufferPointer { text in
             pieces.withUnsafeBufferPointer { pieces in
-                Self.render(text, pieces, activation, into: &out, variable: variable) { (i: Int) throws(EvalError) -> Value in
+                Self.render(text, pieces, activation, into: &out, variable: { _, _ in false }) { (i: Int) throws(EvalError) -> Value in
                     try holes[i].evaluate(activation)
                 }
             }
         }
     }
 
+    /// Each hole that is one variable is written by `variable` (given its slot) where it returns
+    /// true, and read from `activation` where it returns false; other holes are evaluated by `hole`.
     private static func render(_ text: UnsafeBufferPointer<UInt8>, _ pieces: UnsafeBufferPointer<Piece>, _ activation: Activation,
                                into out: inout ByteBuffer, variable: (Int, inout ByteBuffer) -> Bool,
                                hole: (Int) throws(EvalError) -> Value) {
@@ -131,7 +127,8 @@ public struct Template: Sendable {
             holes.deallocate()
         }
 
-        /// As `Template.render(_:into:variable:)`.
+        /// As `Template.render(_:into:)`, with holes that are one variable written by `variable`
+        /// where it returns true (see `Template.render(_:_:_:into:variable:hole:)`).
         func render(_ activation: Activation, into out: inout ByteBuffer, variable: (Int, inout ByteBuffer) -> Bool) {
             let holes = holes
             Template.render(UnsafeBufferPointer(text), UnsafeBufferPointer(pieces), activation, into: &out, variable: variable) {
