@@ -164,6 +164,18 @@ enum DomainLibrary {
                 }
                 return .list(text.split(separator: separator, omittingEmptySubsequences: false).map { .string(String($0)) })
             }),
+            Function("join", style: .both, [Overload([.list(.string), .string], .string), Overload([.list(.dyn), .string], .string)],
+                     summary: "the texts of the list, in order, with the separator between them", .binary { l, sep throws(EvalError) in
+                guard case .list(let items) = l, case .string(let separator) = sep else {
+                    throw EvalError.noOverload("join", [l, sep])
+                }
+                var texts: [String] = []
+                for item in items {
+                    guard case .string(let text) = item else { throw EvalError.noOverload("join", [l, sep]) }
+                    texts.append(text)
+                }
+                return .string(texts.joined(separator: separator))
+            }),
             Function("matches_any", style: .both, [Overload([.string, .list(.string)], .bool), Overload([.null, .list(.string)], .bool)],
                      summary: "the text contains a match of any of the regular expressions, ignoring case", .binary { s, list throws(EvalError) in
                 guard case .list(let patterns) = list else { throw EvalError.noOverload("matches_any", [s, list]) }

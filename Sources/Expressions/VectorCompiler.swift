@@ -139,7 +139,13 @@ public final class VectorCompiler {
             guard let (l, lt) = lane(a), let (r, rt) = lane(b), lt == .int, rt == .int else { return nil }
             return .lane(Arithmetic(l, r, subtract: op == .subtract, capacity: capacity), .int)
         case .in:
-            guard case .text(let t) = a, case .constant(.list(let items)) = b else { return nil }
+            guard case .text(let t) = a, case .constant(let container) = b else { return nil }
+            let items: [Value]
+            switch container {
+            case .list(let list): items = list
+            case .map(let map): items = map.keys  // `x in map` tests the keys, as in CEL
+            default: return nil
+            }
             var literals: [[UInt8]] = []
             for item in items {
                 guard case .string(let s) = item else { return nil }

@@ -142,7 +142,7 @@ private struct Loader {
                     continue
                 }
                 guard let value = parameterValue(pair.value) else {
-                    report(file, pair.value.mark, "parameter '\(name)' must be a number, true/false or text")
+                    report(file, pair.value.mark, "parameter '\(name)' must be a number, true/false or text, or a list or mapping of them (with text keys, each once)")
                     continue
                 }
                 if let i = parameters.firstIndex(where: { $0.name == name }) { parameters[i].value = value } else { parameters.append((name, value)) }
@@ -185,7 +185,25 @@ private struct Loader {
     }
 
     /// A plain number is a number and `true`/`false` a bool; anything quoted is text.
-    private func parameterValue(_ node: Node) -> Value? {
+    /// A parameter: a number, true/false or text, or a list or mapping of them (a vocabulary such as the
+    /// reasons that excuse a time limit, each with what it stands for).
+    private func parameterValue(_ node: Node, nested: Bool = false) -> Value? {
+        if !nested, let items = node.sequence {
+            var values: [Value] = []
+            for item in items {
+                guard let value = parameterValue(item, nested: true) else { return nil }
+                values.append(value)
+            }
+            return .list(values)
+        }
+        if !nested, let pairs = node.mapping {
+            var map = MapValue()
+            for pair in pairs {
+                guard let key = pair.key.scalar, let value = parameterValue(pair.value, nested: true),
+                      map.insert(.string(key), value) else { return nil }
+            }
+            return .map(map)
+        }
         guard let text = node.scalar, !node.isNull else { return nil }
         if node.style == .plain {
             if let i = Int64(text) { return .int(i) }
@@ -486,7 +504,24 @@ private struct Loader {
     private func position(of offset: Int, in node: Node, _ file: SourceFile) -> Mark {
         let text = Array(node.scalar ?? "")
         switch node.style {
-        case .literal?, .folded?:
+        case .folded?:
+            // Folding joins the block's lines with single spaces, so the offset is walked through the source
+            // lines one by one (a line's text plus the space that replaced its line break).
+            let firstLine = node.mark.line
+            guard firstLine < file.lines.count else { return node.mark }
+            let indent = file.lines[firstLine].prefix(while: { $0 == " " }).count
+            var remaining = offset
+            var line = firstLine
+            while line < file.lines.count {
+                let length = max(0, file.lines[line].count - indent)
+                if remaining <= length || line == file.lines.count - 1 {
+                    return Mark(line: line + 1, column: indent + remaining + 1)
+                }
+                remaining -= length + 1
+                line += 1
+            }
+            return node.mark
+        case .literal?:
             let before = text.prefix(offset)
             let lineIndex = before.filter { $0 == "\n" }.count
             let column = before.count - ((before.lastIndex(of: "\n").map { $0 + 1 }) ?? 0)

@@ -115,6 +115,8 @@ extension Value {
         #expect(try evaluate("trim('  TBC ').lower() == 'tbc'").bool == true)
         #expect(try evaluate("matches_any('To be determined', ['^tbc$', 'to be (confirmed|determined)'])").bool == true)
         #expect(try evaluate("split('a;b', ';') == ['a', 'b']").bool == true)
+        #expect(try evaluate("['a', 'b', 'c'].join(', ') == 'a, b, c' && [].join('-') == ''").bool == true)
+        #expect(try evaluate("{'x': 1, 'y': 2}.map(k, k).join('/') == 'x/y'").bool == true)
         #expect(try evaluate("is_blank('  ') && is_blank(null) && !is_blank('x')").bool == true)
     }
 }

@@ -66,6 +66,9 @@ final class ColumnsOfValues: VectorInput {
         "s == \"open\" ? a > b : false",
         "t != null && (a == null) == (b == null)",
         "date(2025, 13, 1) < a || s == \"x\"",
+        // `in` a map tests its keys, as the statutory pack's exception vocabulary does.
+        "!is_blank(s) && s in {\"open\": \"o\", \"zoë\": \"z\"}",
+        "is_blank(t) || !(t in {\"closed\": 1, \"x\": 2})",
     ]
 
     static func environment() -> Environment {

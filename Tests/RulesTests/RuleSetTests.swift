@@ -64,6 +64,55 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         }
     }
 
+    /// A vocabulary kept as a parameter (the statutory pack's reasons that excuse the 20-week limit):
+    /// rules test membership of its keys and read each key's meaning; a folded `when` reports its
+    /// errors on the line and column where they are written.
+    @Test func parametersHoldListsAndMappingsOfValues() throws {
+        let dir = try temporaryDirectory()
+        let path = try write("""
+        ruleset: vocab
+        parameters:
+          reasons: {holiday: "school closed", away: "away from the area"}
+          limits: [42, 140]
+        rules:
+          - id: excused
+            title: Excused
+            when: >-
+              !is_blank(status) &&
+              status in params.reasons && params.limits[1] == 140
+            message: "{ref}: {params.reasons[status]}; known: {params.reasons.map(k, k).join(', ')}"
+            examples:
+              - {record: {ref: "1", status: holiday}, as-of: 2024-07-01, expect: {level: error,
+                 message: "1: school closed; known: holiday, away"}}
+              - {record: {ref: "1", status: sickness}, as-of: 2024-07-01, expect: none}
+        """, "vocab.yaml", in: dir)
+        let set = try RuleSetLoader.load(paths: [path])
+        let outcome = ExampleRunner.run(set)
+        #expect(outcome.failures.isEmpty, "\(outcome.failures)")
+        #expect(outcome.passed == 2)
+
+        let bad = try write("""
+        ruleset: bad
+        parameters:
+          nested: {a: [1, 2]}
+        rules:
+          - id: folded
+            title: Folded
+            when: >-
+              due != null &&
+              day_between(due, today) > 3
+            message: x
+        """, "bad.yaml", in: dir)
+        do {
+            _ = try RuleSetLoader.load(paths: [bad])
+            Issue.record("expected errors")
+        } catch {
+            let lines = error.diagnostics.map { "\($0.line):\($0.column): \($0.message)" }
+            #expect(lines.contains { $0.hasPrefix("3:11: parameter 'nested' must be") }, "\(lines)")
+            #expect(lines.contains("9:7: unknown function 'day_between' (did you mean 'days_between'?)"), "\(lines)")
+        }
+    }
+
     @Test func extendsOverridesRulesById() throws {
         let dir = try temporaryDirectory()
         _ = try write("""
