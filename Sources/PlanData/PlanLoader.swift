@@ -114,6 +114,21 @@ public struct PlanLoader: Sendable {
         return try finished(table, path)
     }
 
+    /// The `plan-id:` a YAML or JSON plan declares at its top level (its identity in the run
+    /// history); nil for tables and workbooks, which name theirs in a profile. Read before the
+    /// check, which needs the plan's earlier runs; errors are left for the check to report.
+    public static func declaredPlanID(path: String, format: PlanFormat? = nil) -> String? {
+        guard let bytes = try? readBytes(path) else { return nil }
+        let root: Node?
+        switch format ?? PlanFormat.detect(path: path, bytes: bytes) {
+        case .yaml: root = try? YAMLParser.parse(bytes)
+        case .json: root = try? JSONReader.parse(bytes)
+        default: return nil
+        }
+        guard let id = root?["plan-id"]?.scalar, !id.isEmpty else { return nil }
+        return id
+    }
+
     /// A YAML side file (owner directory, plan profile) as a node tree, errors as plan errors.
     static func readYAMLDocument(_ path: String, expecting what: String) throws -> Node {
         let bytes = try readBytes(path)
@@ -172,6 +187,8 @@ public struct PlanLoader: Sendable {
                     found = list
                 case "description", "version", "owner", "as-of", "source":
                     break       // plan metadata, kept for people, not needed by the rules
+                case "plan-id":
+                    break       // the plan's identity in the run history (`declaredPlanID`)
                 case "waivers":
                     break       // read by the checker as the plan's own waivers
                 default:

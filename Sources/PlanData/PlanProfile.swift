@@ -11,12 +11,15 @@ import YAML
 ///   D: due
 /// header-row: 4             # optional: the header's line (CSV/TSV) or row (XLSX)
 /// sheet: Priority Action Plan
+/// plan-id: oldham-pap      # optional: the plan's identity in the run history
 /// ```
 public struct PlanProfile: Sendable, Equatable {
     /// Normalised heading, or upper-case column letters → field name.
     public var columns: [String: String] = [:]
     public var headerRow: Int?
     public var sheet: String?
+    /// The plan's identity in the run history, for exports whose file name changes each month.
+    public var planID: String?
 
     public init(columns: [String: String] = [:], headerRow: Int? = nil, sheet: String? = nil) {
         self.columns = Dictionary(columns.map { (Self.key($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -53,9 +56,14 @@ public struct PlanProfile: Sendable, Equatable {
                 profile.headerRow = n
             case "sheet":
                 profile.sheet = pair.value.scalar
+            case "plan-id":
+                guard let id = pair.value.scalar, !id.isEmpty else {
+                    throw PlanError(file: path, line: pair.value.mark.line, column: pair.value.mark.column, "'plan-id' must be a name")
+                }
+                profile.planID = id
             default:
                 throw PlanError(file: path, line: pair.key.mark.line, column: pair.key.mark.column,
-                                "unknown key '\(key)'; a plan profile has columns, header-row and sheet")
+                                "unknown key '\(key)'; a plan profile has columns, header-row, sheet and plan-id")
             }
         }
         return profile

@@ -152,9 +152,11 @@ public enum CSVReport {
         }, chunk: chunk)
     }
 
-    /// RFC 4180 quoting; text a spreadsheet would run as a formula gets a leading apostrophe.
+    /// Control and bidirectional characters shown as escapes (`TerminalText`), then RFC 4180
+    /// quoting; text a spreadsheet would run as a formula gets a leading apostrophe.
     /// Tested on bytes: as Characters, "\r\n" is one that equals neither "\r" nor "\n".
-    static func cell(_ s: String) -> String {
+    static func cell(_ text: String) -> String {
+        let s = TerminalText.visible(text)
         let formula = s.utf8.first.map { [0x3D, 0x2B, 0x2D, 0x40].contains($0) } ?? false && "=+-@".contains(s.first!)
         let quoted = s.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
         let v = formula ? "'" + s : s
@@ -169,11 +171,12 @@ public enum MarkdownReport {
         InOrder.collected { try write(result, groupBy: groupBy, $0) }
     }
 
-    /// The report in chunks, each group's rows rendered on every core a block at a time.
+    /// The report in chunks, each group's rows rendered on every core a block at a time. Every
+    /// value from the plan or the rules goes through `MarkdownText.cell`.
     public static func write(_ result: CheckResult, groupBy: Grouping = .severity, _ chunk: ([UInt8]) throws -> Void) throws {
         let shown = result.findings.filter { $0.waiver == nil }
-        var out = "# Escalations: \(result.planName ?? result.planFile)\n\n"
-        out += "\(result.records) records checked against **\(result.ruleSet)** v\(result.ruleSetVersion) as of \(result.asOf).\n\n"
+        var out = "# Escalations: \(cell(result.planName ?? result.planFile))\n\n"
+        out += "\(result.records) records checked against **\(cell(result.ruleSet))** v\(cell(result.ruleSetVersion)) as of \(result.asOf).\n\n"
         out += "| Severity | Findings |\n|---|---:|\n"
         for level in Severity.allCases.reversed() where level != .off {
             out += "| \(level.rawValue.capitalized) | \(result.count(level)) |\n"
@@ -185,18 +188,14 @@ public enum MarkdownReport {
             try chunk(Array(out.utf8))
             out = ""
             try InOrder.findings(group[...], { f, said, text in
-                text += "| \(f.severity.rawValue) | \(cell(said.ref)) | \(f.rule) | \(cell(String(decoding: said.message, as: UTF8.self))) | "
+                text += "| \(f.severity.rawValue) | \(cell(said.ref)) | \(cell(f.rule)) | \(cell(String(decoding: said.message, as: UTF8.self))) | "
                     + "\(cell(said.owners.joined(separator: ", "))) | \(cell(f.escalation?.name ?? f.escalateTo.joined(separator: " → "))) |\n"
             }, chunk: chunk)
         }
         if !out.isEmpty { try chunk(Array(out.utf8)) }
     }
 
-    static func cell(_ s: String) -> String {
-        // Most cells have neither: skip the replacements, which cost more than the rest of a row.
-        guard s.utf8.contains(where: { $0 == 0x7C || $0 == 0x0A }) else { return s }
-        return s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: "<br>")
-    }
+    static func cell(_ s: String) -> String { MarkdownText.cell(s) }
 }
 
 /// How text and Markdown reports group findings.

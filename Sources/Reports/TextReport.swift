@@ -1,7 +1,9 @@
 import Rules
 
 /// The human-readable escalation list: a headline, then findings grouped by severity,
-/// most urgent first. Colour only when asked (the CLI decides from the TTY and NO_COLOR).
+/// most urgent first. Colour only when asked (the CLI decides from the TTY and NO_COLOR). Every
+/// value from the plan, rules or waivers is shown through `TerminalText.visible`, so the only
+/// escape sequences in the output are its own colours.
 public enum TextReport {
     public static func render(_ result: CheckResult, color: Bool, showWaived: Bool = false, groupBy: Grouping = .severity) -> String {
         InOrder.collected { try write(result, color: color, showWaived: showWaived, groupBy: groupBy, $0) }
@@ -11,9 +13,10 @@ public enum TextReport {
     public static func write(_ result: CheckResult, color: Bool, showWaived: Bool = false, groupBy: Grouping = .severity,
                              _ chunk: ([UInt8]) throws -> Void) throws {
         func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
-        let plan = result.planName.map { "\($0) (\(result.planFile))" } ?? result.planFile
+        let t = TerminalText.visible
+        let plan = result.planName.map { "\(t($0)) (\(t(result.planFile)))" } ?? t(result.planFile)
         var out = "\(plan): \(result.records) record\(result.records == 1 ? "" : "s") checked against "
-            + "\(result.ruleSet) v\(result.ruleSetVersion) as of \(result.asOf)\n"
+            + "\(t(result.ruleSet)) v\(t(result.ruleSetVersion)) as of \(result.asOf)\n"
         let counts = Severity.allCases.reversed().filter { $0 != .off && result.count($0) > 0 }
             .map { "\(result.count($0)) \($0.rawValue)" }
         let waived = result.findings.filter { $0.waiver != nil }.count
@@ -29,14 +32,15 @@ public enum TextReport {
         }
         let shown = result.findings.filter { showWaived || $0.waiver == nil }
         for (title, group) in groupBy.groups(shown) {
-            let heading = groupBy == .severity ? title.uppercased() : title
+            let heading = groupBy == .severity ? title.uppercased() : t(title)
             out += "\n" + paint("\(heading) (\(group.count))", colorCode(groupBy == .severity ? group[0].severity : .info)) + "\n"
             try chunk(Array(out.utf8))
             out = ""
             try InOrder.findings(group[...], { f, said, text in
-                text += "  " + paint(said.ref, "1") + "  \(groupBy == .severity ? "" : f.severity.rawValue + "  ")\(f.rule)\(f.statutory ? " [statutory]" : "")"
-                    + (f.waiver.map { " [waived until \($0.expires) by \($0.approvedBy): \($0.reason)]" } ?? "") + "\n"
-                text += "      \(String(decoding: said.message, as: UTF8.self))\n"
+                text += "  " + paint(t(said.ref), "1") + "  \(groupBy == .severity ? "" : f.severity.rawValue + "  ")\(t(f.rule))"
+                    + (f.statutory ? " [statutory]" : "")
+                    + (f.waiver.map { t(" [waived until \($0.expires) by \($0.approvedBy): \($0.reason)]") } ?? "") + "\n"
+                text += "      \(t(String(decoding: said.message, as: UTF8.self)))\n"
                 var details: [String] = []
                 if !said.owners.isEmpty { details.append("owner: \(said.owners.joined(separator: ", "))") }
                 if let e = f.escalation {
@@ -47,7 +51,7 @@ public enum TextReport {
                 }
                 if let h = f.history, h.runs > 1 { details.append("reported since \(h.firstSeen) (\(h.runs) runs)") }
                 details.append(f.source.description)
-                text += "      " + paint(details.joined(separator: " · "), "2") + "\n"
+                text += "      " + paint(t(details.joined(separator: " · ")), "2") + "\n"
             }, chunk: chunk)
         }
         if !out.isEmpty { try chunk(Array(out.utf8)) }

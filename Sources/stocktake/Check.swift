@@ -59,17 +59,24 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let targets = try (formats.isEmpty ? ["text"] : formats).map(OutputTarget.init)
+        // Before anything is read: no output may replace an input, nor another output.
+        let files = try targets.map { t in try t.path.map { try OutputFile(spec: t.spec, path: $0) } }
+        try OutputFile.refuseOverwrites(files.compactMap { $0 }, inputs: inputs.files)
+        let cleanup = TemporaryFileCleanup(paths: files.compactMap { $0?.destination == .file ? $0?.temporaryPath : nil })
+        defer { withExtendedLifetime(cleanup) {} }
         // With only per-rule counts to print, findings need not be built at all.
         let run = try inputs.evaluate(countOnly: targets.allSatisfy { $0.format == "summary" },
                                       trend: targets.contains { $0.format == "html" })
+        // The files the rules extend are known once they are read; still before anything is written.
+        try OutputFile.refuseOverwrites(files.compactMap { $0 }, inputs: run.ruleSet.files.map { ("the rules", $0) })
         let result = run.result
         // What is listed may be cut down; counts and the exit code always cover every finding.
         var listed = result
         if let level = minSeverity.flatMap(Severity.init(rawValue:)) { listed.findings = listed.findings.filter { $0.severity >= level } }
         if let top { listed.findings = Array(listed.findings.prefix(top)) }
-        for target in targets {
+        for (target, file) in zip(targets, files) {
             let useColor = target.path == nil && (color == "always" || (color == "auto" && Terminal.wantsColor))
-            try Output.stream(to: target.path) { write in
+            try Output.stream(to: file) { write in
                 switch target.format {
                 case "json": try JSONReport.write(listed, toolVersion: Stocktake.version, write)
                 case "summary": try write(Array(JSONReport.summary(result).utf8))
@@ -88,6 +95,7 @@ struct Check: ParsableCommand {
             for s in result.stats { lines += "\(s.rule)\t\(s.examined)\t\(s.flagged)\t\(s.errors)\n" }
             Output.error(lines)
         }
+        try run.recordHistory()
         let failed = failOn != "never" && Severity(rawValue: failOn).map { result.count(atOrAbove: $0) > 0 } == true
         // Every report is written (unbuffered). Freeing millions of findings one by one would
         // take most of a second; the operating system takes the memory back at once.
@@ -124,15 +132,41 @@ struct CheckInputs: ParsableArguments {
         if ruleOptions.rules.isEmpty { throw ValidationError("give at least one rule file with --rules FILE") }
     }
 
+    /// Every file the check reads (but the files the rules extend, known once they are read).
+    var files: [(role: String, path: String)] {
+        var files: [(role: String, path: String)] = [("the plan", plan)]
+        files += ruleOptions.rules.map { ("the rules", $0) }
+        if let owners = input.owners { files.append(("the owner directory", owners)) }
+        if let profile = input.profile { files.append(("the plan profile", profile)) }
+        if let waivers { files.append(("the waivers", waivers)) }
+        if let baseline { files.append(("the baseline", baseline)) }
+        if let history = historyOptions.path { files.append(("the history database", history)) }
+        return files
+    }
+
     struct Evaluation {
         var result: CheckResult
         var ruleSet: RuleSet
         var owners: OwnerDirectory
         var trend: [HTMLReport.TrendPoint]
+        /// Records the run in the history, when one is kept: called once the reports are out, so
+        /// a history that cannot be written (read-only, disk full) costs no report.
+        var record: (() throws -> Void)?
+
+        /// Records the run; a failure is said on stderr and ends the run with exit 5.
+        func recordHistory() throws {
+            do {
+                try historyFailure { try record?() }
+            } catch let failure as Failure {
+                Output.error(failure.message)
+                throw ExitCode(failure.code.rawValue)
+            }
+        }
     }
 
     /// Runs the check; `trend` also reads the earlier runs' totals (for the board pack's chart).
-    func evaluate(countOnly wantsCountsOnly: Bool, trend wantsTrend: Bool = false) throws -> Evaluation {
+    /// With `recording` false (a dry run) the history is read but nothing is recorded.
+    func evaluate(countOnly wantsCountsOnly: Bool, trend wantsTrend: Bool = false, recording: Bool = true) throws -> Evaluation {
         let day = try asOf.day()
         let ruleSet = try ruleOptions.load()
         let collection = try ruleOptions.collectionName(for: ruleSet)
@@ -153,34 +187,39 @@ struct CheckInputs: ParsableArguments {
         }
         let schema = ruleSet.collections[collection] ?? .actions
         let loader = try input.loader(for: schema)
-        let store = try historyOptions.open()
+        let store = try historyOptions.open(recording: recording)
+        let planID = historyOptions.planIdentity(plan: plan, profile: loader.profile, format: input.inputFormat)
         let countOnly = wantsCountsOnly && waiverFile == nil && previous == nil && store == nil
-        let earlier = try store.map { s in try historyFailure { try s.facts(collection: collection, before: day) } }
+        let earlier = try store.map { s in try historyFailure { try s.facts(collection: collection, plan: planID, before: day) } }
         var (result, _, snapshots) = try loadingPlan {
             try Runner.check(path: plan, format: input.inputFormat, loader: loader, ruleSet: ruleSet, collection: collection,
                              asOf: day, countOnly: countOnly, only: selected, history: earlier, keepSnapshots: store != nil)
         }
+        var record: (() throws -> Void)?
         if let store, let earlier {
-            // Findings carry on their history from the latest earlier run, climb by it, and are
-            // recorded with it.
+            // Findings carry on their history from the latest earlier run of this plan, climb by
+            // it, and are recorded with it once the reports are written.
             let seen = earlier.carriedOn(result.findings, asOf: day)
             result.escalate(ruleSet.ladder, directory: loader.reader.owners, histories: { seen[$0].history })
-            try historyFailure {
-                try store.record(result, findings: seen, earlier: earlier, collection: collection,
-                                 planHash: try HistoryOptions.hash(files: [plan]), rulesHash: try HistoryOptions.hash(files: ruleSet.files),
-                                 snapshots: snapshots, keepRuns: historyOptions.keep)
+            let recorded = result, keep = historyOptions.keep, planFile = plan, ruleFiles = ruleSet.files
+            record = {
+                try store.record(recorded, findings: seen, earlier: earlier, collection: collection, plan: planID,
+                                 planHash: try HistoryOptions.hash(files: [planFile]), rulesHash: try HistoryOptions.hash(files: ruleFiles),
+                                 snapshots: snapshots, keepRuns: keep)
             }
         } else {
             result.escalate(ruleSet.ladder, directory: loader.reader.owners)
         }
         var trend: [HTMLReport.TrendPoint] = []
         if wantsTrend, let store {
-            trend = try historyFailure { try store.runs().filter { $0.ruleSet.hasPrefix(ruleSet.name + " ") } }
+            // This plan's own series: the runs before this one, and this one.
+            trend = try historyFailure { try store.runs(plan: planID, collection: collection) }.filter { $0.asOf != day.description }
                 .map { HTMLReport.TrendPoint(asOf: $0.asOf, findings: $0.total) }
+            if record != nil { trend.append(HTMLReport.TrendPoint(asOf: day.description, findings: result.findingCount)) }
         }
         result = result.applying(waiverList)
         if let previous { result = result.keepingNew(since: previous) }
-        return Evaluation(result: result, ruleSet: ruleSet, owners: loader.reader.owners, trend: trend)
+        return Evaluation(result: result, ruleSet: ruleSet, owners: loader.reader.owners, trend: trend, record: record)
     }
 }
 
@@ -195,10 +234,12 @@ extension Check {
 /// One `--format` value: `json`, or `json:out/report.json`.
 struct OutputTarget {
     static let formats = ["text", "json", "summary", "markdown", "html", "csv", "sarif", "junit", "github"]
+    var spec: String
     var format: String
     var path: String?
 
     init(_ spec: String) throws {
+        self.spec = spec
         let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
         format = parts.first ?? ""
         path = parts.count > 1 ? parts[1] : nil

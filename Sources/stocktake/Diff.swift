@@ -23,7 +23,7 @@ struct Diff: ParsableCommand {
             throw Failure("\(error)", .invalidPlan)
         }
         let comparison = RunComparison(old: before, new: after)
-        Output.standardOutput(comparison.text(old, new))
+        Output.terminalText(comparison.text(old, new))
         if !comparison.new.isEmpty || !comparison.worsened.isEmpty { throw ExitCode(Outcome.findings.rawValue) }
     }
 }

@@ -44,7 +44,7 @@ struct Notify: ParsableCommand {
     }
 
     func run() throws {
-        let run = try inputs.evaluate(countOnly: false)
+        let run = try inputs.evaluate(countOnly: false, recording: !dryRun)
         let now = Date()
         var sent = 0, failed = 0, unaddressed: [String] = []
         let folder = outbox ?? "outbox"
@@ -85,7 +85,8 @@ struct Notify: ParsableCommand {
         }
         if !unaddressed.isEmpty { report += "no address in the owner directory for: \(unaddressed.joined(separator: ", "))\n" }
         report += dryRun ? "dry run: nothing sent\n" : "\(sent) sent, \(failed) failed, \(unaddressed.count) without an address\n"
-        Output.standardOutput(report)
+        Output.terminalText(report)
+        if !dryRun { try run.recordHistory() }
         if failed > 0 { throw ExitCode(Outcome.internalError.rawValue) }
     }
 

@@ -39,7 +39,11 @@ struct PlanCommand: ParsableCommand {
             }
             let loader = try input.loader(for: schema)
             let loaded = try loadingPlan { try loader.load(path: plan, format: input.inputFormat) }
-            Output.standardOutput(format == "json" ? PlanJSON.render(loaded, schema) : PlanText.render(loaded, schema))
+            if format == "json" {
+                Output.standardOutput(PlanJSON.render(loaded, schema))
+            } else {
+                Output.terminalText(PlanText.render(loaded, schema))
+            }
         }
     }
 
@@ -67,7 +71,7 @@ struct PlanCommand: ParsableCommand {
             out += "effective:  \(t.effective?.description ?? "-")\n"
             out += "recurrence: \(t.recurrence ?? "-")\n"
             out += "remainder:  \(t.remainder ?? "-")\n"
-            Output.standardOutput(out)
+            Output.terminalText(out)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reports
 
 /// The command-line entry point. Commands stay thin: they parse options, call the library
 /// modules and map failures to the documented exit codes.
@@ -64,17 +65,25 @@ struct Failure: Error {
 }
 
 enum Output {
+    /// Messages for people, which may quote plan text: shown through `TerminalText.visible`.
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+        let shown = TerminalText.visible(message)
+        FileHandle.standardError.write(Data((shown.hasSuffix("\n") ? shown : shown + "\n").utf8))
     }
 
     static func standardOutput(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
+    /// Text for people on standard output (`plan show`, `notify`): plan text cannot send the
+    /// terminal escape sequences.
+    static func terminalText(_ text: String) {
+        standardOutput(TerminalText.visible(text))
+    }
+
     /// Writes all of `bytes` with write(2): reports run to gigabytes, and going through `Data`
     /// copied every chunk and cost several times the kernel's own time.
-    private static func write(_ bytes: [UInt8], to fd: Int32) throws {
+    static func write(_ bytes: [UInt8], to fd: Int32) throws {
         try bytes.withUnsafeBytes { buffer in
             var done = 0
             while done < buffer.count {
@@ -86,48 +95,5 @@ enum Output {
                 done += n
             }
         }
-    }
-
-    /// Streams chunks to a file (through a temporary file renamed at the end, so a failed run
-    /// leaves nothing half-written) or to standard output.
-    static func stream(to path: String?, _ body: (([UInt8]) throws -> Void) throws -> Void) throws {
-        guard let path else {
-            try body { try write($0, to: STDOUT_FILENO) }
-            return
-        }
-        var info = stat()
-        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
-            try streamInPlace(to: path, isDirectory: info.st_mode & S_IFMT == S_IFDIR, body)
-            return
-        }
-        // Through a symbolic link, the file it points to is replaced and the link kept.
-        let url = URL(fileURLWithPath: path).resolvingSymlinksInPath()
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-              let handle = try? FileHandle(forWritingTo: temporary) else {
-            throw Failure("cannot write \(path): the folder does not exist or is not writable", .internalError)
-        }
-        do {
-            try body { try write($0, to: handle.fileDescriptor) }
-            try handle.close()
-            if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
-            try FileManager.default.moveItem(at: temporary, to: url)
-        } catch let failure as Failure {
-            try? FileManager.default.removeItem(at: temporary)
-            throw failure
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw Failure("cannot write \(path): \(error.localizedDescription)", .internalError)
-        }
-    }
-
-    /// A device, pipe or socket (`/dev/stdout`, `/dev/null`, a FIFO another job reads) is
-    /// written as it is: renaming a temporary file onto it would replace it with a regular file.
-    private static func streamInPlace(to path: String, isDirectory: Bool, _ body: (([UInt8]) throws -> Void) throws -> Void) throws {
-        if isDirectory { throw Failure("cannot write \(path): it is a directory", .usage) }
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Failure("cannot write \(path): \(String(cString: strerror(errno)))", .internalError) }
-        defer { close(fd) }
-        try body { try write($0, to: fd) }
     }
 }

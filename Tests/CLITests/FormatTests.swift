@@ -158,7 +158,7 @@ import FoundationXML
         try "mine".write(to: kept, atomically: true, encoding: .utf8)
         let folder = try CLI.run(base + ["--format", "json:\(dir.path)"])
         #expect(folder.code == 2)
-        #expect(folder.stderr == "cannot write \(dir.path): it is a directory\n")
+        #expect(folder.stderr == "error: --format json:\(dir.path): \(dir.path) is a directory; give a file name\n")
         #expect(try String(contentsOf: kept, encoding: .utf8) == "mine", "the folder and its files are untouched")
 
         let target = dir.appendingPathComponent("report.json"), link = dir.appendingPathComponent("latest.json")

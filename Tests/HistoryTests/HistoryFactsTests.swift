@@ -116,15 +116,15 @@ import Rules
         _ = try HistoryStore.open(path: path) { heard.append($0) }
         #expect(heard == [5], "and only once")
         let after = Day(iso: "2025-05-31")!
-        let plan = try store.facts(collection: "actions", before: after)
+        let plan = try store.facts(collection: "actions", plan: "plan.csv", before: after)
         #expect(plan.history(of: a, asOf: after) == FindingHistory(firstSeen: Self.days[0], runs: 5))
         #expect(plan.history(of: b, asOf: after) == FindingHistory(firstSeen: Self.days[2], runs: 3), "missing from the second run")
         #expect(plan.counts(forKey: "1.1", status: "On track") == (5, 5))
         #expect(plan.counts(forKey: "1.2", status: "At risk") == (3, 3), "missing from the second run")
-        let cases = try store.facts(collection: "cases", before: after)
+        let cases = try store.facts(collection: "cases", plan: "plan.csv", before: after)
         #expect(cases.history(of: a, asOf: after).runs == 2, "collections keep their own history")
         // As of an earlier date, the latest run before it.
-        let earlier = try store.facts(collection: "actions", before: Self.days[2])
+        let earlier = try store.facts(collection: "actions", plan: "plan.csv", before: Self.days[2])
         #expect(earlier.history(of: a, asOf: Self.days[2]).runs == 3)
         #expect(try store.runs().map(\.id) == [1, 3, 4, 2, 5], "every run is kept, in date order")
     }
