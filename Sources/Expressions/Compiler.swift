@@ -19,9 +19,12 @@ public final class Program: Sendable {
     /// The variable's slot when the whole expression is one declared variable (`{case_id}` in a
     /// message): its value is `values[slot]`, read without evaluating anything.
     public let variableSlot: Int?
+    /// Whether the expression reads `today`: without it and without references, its value is
+    /// known when it is compiled.
+    public let readsToday: Bool
 
     init(source: String, type: CELType, references: [String], globalReferences: Set<String>, evaluator: @escaping Evaluator,
-         localCount: Int, variableSlot: Int? = nil) {
+         localCount: Int, variableSlot: Int? = nil, readsToday: Bool = false) {
         self.source = source
         self.type = type
         self.references = references
@@ -29,12 +32,14 @@ public final class Program: Sendable {
         self.evaluator = evaluator
         self.localCount = localCount
         self.variableSlot = variableSlot
+        self.readsToday = readsToday
     }
 
     public func evaluate(_ activation: Activation) throws(EvalError) -> Value {
         if activation.locals.count < localCount {
             activation.locals = Array(repeating: .null, count: localCount)
         }
+        activation.stepsLeft = Activation.stepBudget
         return try evaluator(activation)
     }
 }
@@ -47,6 +52,7 @@ public struct Compiler {
     private var maxLocals = 0
     private var references: [String] = []
     private var globalReferences: Set<String> = []
+    private var readsToday = false
     /// What the expression being compiled reads, for deciding which comprehensions to memoise.
     private var reads = Reads()
 
@@ -73,7 +79,8 @@ public struct Compiler {
         var variableSlot: Int?
         if case .ident(let name) = expr.kind { variableSlot = env.variables[name]?.slot }
         return Program(source: source, type: type, references: compiler.references, globalReferences: compiler.globalReferences,
-                       evaluator: evaluator, localCount: compiler.maxLocals, variableSlot: variableSlot)
+                       evaluator: evaluator, localCount: compiler.maxLocals, variableSlot: variableSlot,
+                       readsToday: compiler.readsToday)
     }
 
     private init(env: Environment) { self.env = env }
@@ -218,6 +225,7 @@ public struct Compiler {
             return (global.type, { a in a.globals[slot] })
         }
         if name == "today" {
+            readsToday = true
             return (.date, { a in .date(a.today) })
         }
         if let t = typeDenotations[name] {
@@ -305,6 +313,10 @@ public struct Compiler {
         var all: [Compiled] = []
         if let target { all.append(try compile(target)) }
         for arg in args { all.append(try compile(arg)) }
+        if let pattern = function.patternArgument {
+            let exprs = (target.map { [$0] } ?? []) + args
+            if pattern.index < exprs.count { try checkPatterns(exprs[pattern.index], caseInsensitive: pattern.caseInsensitive) }
+        }
         var result = CELType.dyn
         if env.checkTypes {
             let matches = function.matching(all.map(\.type))
@@ -341,6 +353,20 @@ public struct Compiler {
             let message = "'\(name)' takes a different number of arguments"
             if env.checkTypes { throw fail(message, expr) }
             return (.dyn, { _ throws(EvalError) in throw EvalError(message) })
+        }
+    }
+
+    /// Regular expressions written as literals (or lists of them) are checked now, so a pattern
+    /// that does not compile or can backtrack catastrophically is a rule error, not a failure on
+    /// every record.
+    private func checkPatterns(_ expr: Expr, caseInsensitive: Bool) throws(ExpressionError) {
+        switch expr.kind {
+        case .literal(.string(let pattern)):
+            if let problem = Regex.validate(pattern, caseInsensitive: caseInsensitive) { throw fail(problem, expr) }
+        case .list(let items):
+            for item in items { try checkPatterns(item, caseInsensitive: caseInsensitive) }
+        default:
+            break
         }
     }
 
@@ -566,6 +592,7 @@ public struct Compiler {
             return (.bool, { a throws(EvalError) in
                 var pending: EvalError?
                 for item in try items(a) {
+                    try a.step()
                     a.locals[slot] = item
                     do throws(EvalError) {
                         if try test(a) == decisive { return .bool(decisive) }
@@ -580,6 +607,7 @@ public struct Compiler {
             return (.bool, { a throws(EvalError) in
                 var count = 0
                 for item in try items(a) {
+                    try a.step()
                     a.locals[slot] = item
                     if try test(a) { count += 1 }
                 }
@@ -589,6 +617,7 @@ public struct Compiler {
             return (.list(elementType), { a throws(EvalError) in
                 var out: [Value] = []
                 for item in try items(a) {
+                    try a.step()
                     a.locals[slot] = item
                     if try test(a) { out.append(item) }
                 }
@@ -598,6 +627,7 @@ public struct Compiler {
             return (.list(f?.type ?? .dyn), { a throws(EvalError) in
                 var out: [Value] = []
                 for item in try items(a) {
+                    try a.step()
                     a.locals[slot] = item
                     if pe != nil, try !test(a) { continue }
                     out.append(try fe!(a))

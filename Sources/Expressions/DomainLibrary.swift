@@ -188,7 +188,7 @@ enum DomainLibrary {
                     if try Regex.compile("(?i)" + pattern).matches(text) { return .bool(true) }
                 }
                 return .bool(false)
-            }),
+            }).checkingPattern(1, caseInsensitive: true),
         ]
     }
 

@@ -1,6 +1,9 @@
 /// An error raised while evaluating an expression for one record.
 public struct EvalError: Error, Sendable, CustomStringConvertible {
     public var message: String
+    /// The evaluation ran out of its step budget (see `Activation.stepBudget`): evaluating the
+    /// same expression again would only spend it again.
+    public var exhaustedBudget = false
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 

@@ -29,6 +29,9 @@ public struct Function: Sendable {
     public var implementation: Implementation
     /// One line for `docs/expressions.md` and error hints.
     public var summary: String
+    /// The argument (counting a method's receiver as the first) that is a regular expression, for
+    /// checking patterns written as literals when the expression is compiled.
+    public var patternArgument: (index: Int, caseInsensitive: Bool)?
 
     public init(_ name: String, style: CallStyle = .global, _ overloads: [Overload], summary: String = "",
                 _ implementation: Implementation) {
@@ -37,6 +40,13 @@ public struct Function: Sendable {
         self.overloads = overloads
         self.summary = summary
         self.implementation = implementation
+    }
+
+    /// This function with its `index`th argument checked as a regular expression.
+    func checkingPattern(_ index: Int, caseInsensitive: Bool) -> Function {
+        var f = self
+        f.patternArgument = (index, caseInsensitive)
+        return f
     }
 
     /// The overloads whose parameters accept the given argument types.
@@ -100,7 +110,29 @@ public final class Activation {
     /// Results of comprehensions over `records` that do not depend on the current record; valid
     /// while the globals stay the same (one run), so set globals before evaluating and not after.
     @exclusivity(unchecked) var memo: [ObjectIdentifier: [String: Value]] = [:]
+    /// Comprehension steps left for the evaluation under way (see `stepBudget`).
+    @exclusivity(unchecked) var stepsLeft = Activation.stepBudget
     public var today: Day
+
+    /// Comprehension steps (one per element visited by `all`, `exists`, `exists_one`, `filter` or
+    /// `map`) one evaluation may take. Each step adds at most one value to what the evaluation
+    /// holds, so this bounds its time and memory (about 100 MB at most): nine nested `.map` over
+    /// ten items (10⁹ steps) become an evaluation error instead of exhausting the machine. A
+    /// comprehension over `records` that reads no field of the record is worked out once per run,
+    /// so a collection of up to two million records fits.
+    public static let stepBudget = 2_000_000
+
+    /// Takes one step, or fails when the budget is spent.
+    @inline(__always)
+    func step() throws(EvalError) {
+        stepsLeft -= 1
+        if stepsLeft < 0 {
+            var error = EvalError("evaluation budget exceeded: more than \(Activation.stepBudget) steps of "
+                                  + ".all/.exists/.exists_one/.filter/.map for one record; simplify the expression")
+            error.exhaustedBudget = true
+            throw error
+        }
+    }
 
     public init(values: [Value] = [], globals: [Value] = [], today: Day) {
         self.values = values

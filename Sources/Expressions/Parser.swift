@@ -48,6 +48,17 @@ public struct Parser {
         }
     }
 
+    /// A node, refused when the tree would grow deeper than `maxDepth`: long chains of operators,
+    /// fields, indexes or calls count as well as brackets, because every walk of the tree recurses.
+    private func make(_ kind: Expr.Kind, at position: Int) throws(ExpressionError) -> Expr {
+        let expr = Expr(kind, at: position)
+        guard expr.height <= Parser.maxDepth else {
+            throw ExpressionError("expression nested too deeply (more than \(Parser.maxDepth) levels of operators, "
+                                  + "fields, calls or brackets); split it into smaller rules or conditions", at: position)
+        }
+        return expr
+    }
+
     private mutating func nested<T>(_ body: (inout Parser) throws(ExpressionError) -> T) throws(ExpressionError) -> T {
         depth += 1
         defer { depth -= 1 }
@@ -65,7 +76,7 @@ public struct Parser {
             let whenTrue = try p.logicalOr()
             try p.expect(":")
             let whenFalse = try p.expression()
-            return Expr(.conditional(condition, whenTrue, whenFalse), at: at)
+            return try p.make(.conditional(condition, whenTrue, whenFalse), at: at)
         }
     }
 
@@ -74,7 +85,7 @@ public struct Parser {
         while isPunct("||") {
             let at = current.position
             index += 1
-            left = Expr(.or(left, try logicalAnd()), at: at)
+            left = try make(.or(left, try logicalAnd()), at: at)
         }
         return left
     }
@@ -84,7 +95,7 @@ public struct Parser {
         while isPunct("&&") {
             let at = current.position
             index += 1
-            left = Expr(.and(left, try relation()), at: at)
+            left = try make(.and(left, try relation()), at: at)
         }
         return left
     }
@@ -105,7 +116,7 @@ public struct Parser {
             default: return left
             }
             index += 1
-            left = Expr(.binary(op, left, try addition()), at: at)
+            left = try make(.binary(op, left, try addition()), at: at)
         }
     }
 
@@ -115,7 +126,7 @@ public struct Parser {
             let at = current.position
             let op: BinaryOp = isPunct("+") ? .add : .subtract
             index += 1
-            left = Expr(.binary(op, left, try multiplication()), at: at)
+            left = try make(.binary(op, left, try multiplication()), at: at)
         }
         return left
     }
@@ -126,7 +137,7 @@ public struct Parser {
             let at = current.position
             let op: BinaryOp = isPunct("*") ? .multiply : (isPunct("/") ? .divide : .modulo)
             index += 1
-            left = Expr(.binary(op, left, try unary()), at: at)
+            left = try make(.binary(op, left, try unary()), at: at)
         }
         return left
     }
@@ -135,7 +146,7 @@ public struct Parser {
         try nested { (p: inout Parser) throws(ExpressionError) -> Expr in
             let at = p.current.position
             if p.accept("!") {
-                return Expr(.unary(.not, try p.unary()), at: at)
+                return try p.make(.unary(.not, try p.unary()), at: at)
             }
             if p.accept("-") {
                 // Fold the sign into an int literal so that -9223372036854775808 is representable.
@@ -143,9 +154,9 @@ public struct Parser {
                     let literalAt = p.current.position
                     p.index += 1
                     guard let v = Int64("-" + digits) else { throw ExpressionError("int literal out of range", at: literalAt) }
-                    return try p.member(Expr(.literal(.int(v)), at: at))
+                    return try p.member(try p.make(.literal(.int(v)), at: at))
                 }
-                return Expr(.unary(.negate, try p.unary()), at: at)
+                return try p.make(.unary(.negate, try p.unary()), at: at)
             }
             return try p.member(try p.primary())
         }
@@ -164,12 +175,12 @@ public struct Parser {
                     let args = try arguments(closing: ")")
                     expr = try makeCall(name, target: expr, args: args, at: at)
                 } else {
-                    expr = Expr(.select(expr, name), at: at)
+                    expr = try make(.select(expr, name), at: at)
                 }
             } else if accept("[") {
                 let key = try expression()
                 try expect("]")
-                expr = Expr(.index(expr, key), at: at)
+                expr = try make(.index(expr, key), at: at)
             } else {
                 return expr
             }
@@ -194,16 +205,16 @@ public struct Parser {
         switch token.kind {
         case .int(let digits):
             guard let v = Int64(digits) else { throw ExpressionError("int literal out of range", at: at) }
-            return Expr(.literal(.int(v)), at: at)
-        case .uint(let v): return Expr(.literal(.uint(v)), at: at)
-        case .double(let v): return Expr(.literal(.double(v)), at: at)
-        case .string(let s): return Expr(.literal(.string(s)), at: at)
-        case .bytes(let b): return Expr(.literal(.bytes(b)), at: at)
+            return try make(.literal(.int(v)), at: at)
+        case .uint(let v): return try make(.literal(.uint(v)), at: at)
+        case .double(let v): return try make(.literal(.double(v)), at: at)
+        case .string(let s): return try make(.literal(.string(s)), at: at)
+        case .bytes(let b): return try make(.literal(.bytes(b)), at: at)
         case .ident(let name):
             switch name {
-            case "true": return Expr(.literal(.bool(true)), at: at)
-            case "false": return Expr(.literal(.bool(false)), at: at)
-            case "null": return Expr(.literal(.null), at: at)
+            case "true": return try make(.literal(.bool(true)), at: at)
+            case "false": return try make(.literal(.bool(false)), at: at)
+            case "null": return try make(.literal(.null), at: at)
             case "in": throw ExpressionError("'in' needs a value on its left", at: at)
             default: break
             }
@@ -213,19 +224,19 @@ public struct Parser {
             if accept("(") {
                 return try makeCall(name, target: nil, args: try arguments(closing: ")"), at: at)
             }
-            return Expr(.ident(name), at: at)
+            return try make(.ident(name), at: at)
         case .punct("."):
             guard case .ident(let name) = current.kind else {
                 throw ExpressionError("expected a name after a leading '.'", at: current.position)
             }
             index += 1
-            return Expr(.ident(name), at: at)
+            return try make(.ident(name), at: at)
         case .punct("("):
             let inner = try expression()
             try expect(")")
             return inner
         case .punct("["):
-            return Expr(.list(try arguments(closing: "]")), at: at)
+            return try make(.list(try arguments(closing: "]")), at: at)
         case .punct("{"):
             var entries: [(key: Expr, value: Expr)] = []
             if !accept("}") {
@@ -237,7 +248,7 @@ public struct Parser {
                 } while accept(",")
                 try expect("}")
             }
-            return Expr(.map(entries), at: at)
+            return try make(.map(entries), at: at)
         case .end:
             throw ExpressionError("expression ends where a value was expected", at: at)
         case .punct(let p):
@@ -251,7 +262,7 @@ public struct Parser {
             guard args.count == 1, case .select(let operand, let field) = args[0].kind else {
                 throw ExpressionError("has() takes one field selection, such as has(record.field)", at: at)
             }
-            return Expr(.has(operand, field), at: at)
+            return try make(.has(operand, field), at: at)
         }
         if let target, let macro = Macro(rawValue: name), args.count == 2 || (macro == .map && args.count == 3) {
             guard case .ident(let variable) = args[0].kind else {
@@ -259,13 +270,13 @@ public struct Parser {
             }
             switch macro {
             case .map where args.count == 3:
-                return Expr(.macro(.map, target: target, variable: variable, predicate: args[1], transform: args[2]), at: at)
+                return try make(.macro(.map, target: target, variable: variable, predicate: args[1], transform: args[2]), at: at)
             case .map:
-                return Expr(.macro(.map, target: target, variable: variable, predicate: nil, transform: args[1]), at: at)
+                return try make(.macro(.map, target: target, variable: variable, predicate: nil, transform: args[1]), at: at)
             default:
-                return Expr(.macro(macro, target: target, variable: variable, predicate: args[1], transform: nil), at: at)
+                return try make(.macro(macro, target: target, variable: variable, predicate: args[1], transform: nil), at: at)
             }
         }
-        return Expr(.call(name, target: target, args: args), at: at)
+        return try make(.call(name, target: target, args: args), at: at)
     }
 }

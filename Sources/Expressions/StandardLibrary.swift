@@ -163,7 +163,7 @@ enum StandardLibrary {
                  summary: "text contains a match of the regular expression", .binary { s, p throws(EvalError) in
             guard case .string(let text) = s, case .string(let pattern) = p else { throw EvalError.noOverload("matches", [s, p]) }
             return .bool(try Regex.compile(pattern).matches(text))
-        }),
+        }).checkingPattern(1, caseInsensitive: false),
         Function("int", [Overload([.dyn], .int)], summary: "convert to int", .unary(Conversions.toInt)),
         Function("uint", [Overload([.dyn], .uint)], summary: "convert to uint", .unary(Conversions.toUInt)),
         Function("double", [Overload([.dyn], .double)], summary: "convert to double", .unary(Conversions.toDouble)),
@@ -279,11 +279,19 @@ enum Conversions {
 
 /// Regular expressions for `matches`, on Foundation's ICU engine. Compiled patterns are cached:
 /// rule conditions use a handful of constant patterns, evaluated per record.
+///
+/// ICU backtracks, so a match runs with a step budget: ICU reports progress every 10,000 steps of
+/// its matcher, and a match still running after `progressBudget` reports stops with an error (a
+/// count of steps, not a clock, so the outcome is the same on every machine). Patterns written in
+/// a rule are also checked when the rule is compiled (`validate`), so a dangerous one is refused
+/// by `rules validate` before it meets any data.
 struct Regex: @unchecked Sendable {
     // NSRegularExpression is immutable and documented as thread-safe; it is not marked Sendable.
     let expression: NSRegularExpression
 
     private static let cache = RegexCache()
+    /// 3,000,000 steps: several times what a linear pattern takes on Excel's largest cell.
+    static let progressBudget = 300
 
     static func compile(_ pattern: String) throws(EvalError) -> Regex {
         if let hit = cache.get(pattern) { return hit }
@@ -296,8 +304,39 @@ struct Regex: @unchecked Sendable {
         }
     }
 
-    func matches(_ text: String) -> Bool {
-        expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    /// Why a pattern written in a rule cannot be used, or nil: it does not compile, or it can
+    /// backtrack catastrophically (see `RegexSafety`).
+    static func validate(_ pattern: String, caseInsensitive: Bool) -> String? {
+        if (try? NSRegularExpression(pattern: caseInsensitive ? "(?i)" + pattern : pattern)) == nil {
+            return "invalid regular expression '\(pattern)'"
+        }
+        if let problem = RegexSafety.problem(in: pattern) {
+            return "regular expression '\(pattern)' can take exponential time: \(problem.message) (at character "
+                + "\(problem.offset + 1) of the pattern); rewrite it so that each repetition can match in only one way, such as (a|aa)+ as a+"
+        }
+        return nil
+    }
+
+    func matches(_ text: String) throws(EvalError) -> Bool {
+        var found = false, reports = 0, exhausted = false
+        let budget = Self.progressBudget
+        expression.enumerateMatches(in: text, options: [.reportProgress], range: NSRange(text.startIndex..., in: text)) { match, _, stop in
+            if match != nil {
+                found = true
+                stop.pointee = true
+                return
+            }
+            reports += 1
+            if reports > budget {
+                exhausted = true
+                stop.pointee = true
+            }
+        }
+        if exhausted {
+            throw EvalError("regular expression '\(expression.pattern)' gave up after \(budget * 10_000) steps on a text of "
+                            + "\(text.count) characters (it backtracks too much); simplify the pattern")
+        }
+        return found
     }
 }
 

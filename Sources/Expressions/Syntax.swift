@@ -20,12 +20,31 @@ public struct Expr: Sendable {
         case macro(Macro, target: Expr, variable: String, predicate: Expr?, transform: Expr?)
     }
 
-    public var kind: Kind
+    public let kind: Kind
     public var position: Int
+    /// Levels from this node to its deepest leaf (1 for a literal or name). Every operator and
+    /// every `.field`, `[i]` or call in a chain adds one, so `1+1+1` is as deep as `((1+1)+1)`:
+    /// the parser bounds this, which bounds every recursive walk (compiling, evaluating, freeing).
+    public let height: Int
 
     public init(_ kind: Kind, at position: Int) {
         self.kind = kind
         self.position = position
+        height = 1 + Self.childHeight(kind)
+    }
+
+    private static func childHeight(_ kind: Kind) -> Int {
+        switch kind {
+        case .literal, .ident: return 0
+        case .select(let e, _), .has(let e, _), .unary(_, let e): return e.height
+        case .call(_, let target, let args): return max(target?.height ?? 0, args.map(\.height).max() ?? 0)
+        case .index(let a, let b), .binary(_, let a, let b), .and(let a, let b), .or(let a, let b): return max(a.height, b.height)
+        case .list(let items): return items.map(\.height).max() ?? 0
+        case .map(let entries): return entries.map { max($0.key.height, $0.value.height) }.max() ?? 0
+        case .conditional(let a, let b, let c): return max(a.height, b.height, c.height)
+        case .macro(_, let target, _, let predicate, let transform):
+            return max(target.height, predicate?.height ?? 0, transform?.height ?? 0)
+        }
     }
 }
 

@@ -146,8 +146,11 @@ struct TableImporter: Sendable {
             noteSection(row, cells, filled)
             return
         }
-        if filled.count <= 2, let slot = schema.slot(of: schema.ownerField ?? ""),
-           schema.fields[slot].aliases.contains(where: { Self.normalise($0) == Self.normalise(first) }) || Self.normalise(first) == "lead" {
+        // A label is short: long text is never one, and is not normalised once per alias (that made
+        // a row of one 100 MB cell take over a minute).
+        if filled.count <= 2, first.utf8.count <= 100, let slot = schema.slot(of: schema.ownerField ?? ""),
+           case let label = Self.normalise(first),
+           schema.fields[slot].aliases.contains(where: { Self.normalise($0) == label }) || label == "lead" {
             // "Lead  Charlotte Finch (Head of SEND)" under a priority: the section's lead.
             sectionLead = filled.dropFirst().map { cells[$0] }.joined(separator: "; ")
             noteSection(row, cells, filled)

@@ -61,7 +61,7 @@ extension Engine {
                 }
                 if outcome == nil {
                     activation.values = record(i).values
-                    outcome = Engine.outcome(rule, activation)
+                    outcome = self.outcome(r)
                 }
                 guard count(r, outcome!), !countOnly else { continue }
                 if case .fired(let level) = outcome!, rule.priority == nil {

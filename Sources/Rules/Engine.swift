@@ -34,6 +34,10 @@ public struct Engine {
     /// Places the findings of batch rows on the ladder as they are found (batches run only
     /// without history, so nothing later changes their level); nil to leave it to `escalated`.
     var placement: LadderPlacement?
+    /// Per rule, why it ran out of its evaluation budget, once it has: such a rule (nested
+    /// comprehensions that build millions of values) fails on every record without being
+    /// evaluated again, so a runaway rule costs one budget per run, not one per record.
+    var exhausted: [String?]
 
     /// `directory`: the owner directory, when findings of batch rows should be placed on the
     /// rule set's escalation ladder as they are made (see `CheckResult.escalated`).
@@ -47,6 +51,7 @@ public struct Engine {
         rules = ruleSet.rules.filter { $0.appliesTo == collection && $0.maxLevel != .off && (only?.contains($0.id) ?? true) }
         activation = Activation(globals: [ruleSet.parametersValue, .list([]), noHistory], today: asOf)
         stats = rules.map { RuleStats(rule: $0.id) }
+        exhausted = Array(repeating: nil, count: rules.count)
         let selected = rules
         func reads(_ global: String) -> Bool {
             selected.contains { rule in
@@ -81,7 +86,7 @@ public struct Engine {
         }
         for i in rules.indices {
             stats[i].examined += 1
-            let outcome = Engine.outcome(rules[i], activation)
+            let outcome = outcome(i)
             if count(i, outcome), !countOnly { findings.append(Engine.finding(rules[i], outcome, record, activation, schema)) }
         }
     }
@@ -143,14 +148,30 @@ public struct Engine {
         case failed(String)
     }
 
+    /// Whether and how rule `i` fires on the record in `activation`; a rule that has exhausted
+    /// its evaluation budget fails at once.
+    mutating func outcome(_ i: Int) -> Outcome {
+        if let why = exhausted[i] { return .failed(why) }
+        var spent = false
+        let outcome = Engine.outcome(rules[i], activation, exhaustedBudget: &spent)
+        if spent, case .failed(let why) = outcome { exhausted[i] = why }
+        return outcome
+    }
+
     /// Whether and how a rule fires, with `activation` holding the record's values.
     static func outcome(_ rule: Rule, _ activation: Activation) -> Outcome {
+        var spent = false
+        return outcome(rule, activation, exhaustedBudget: &spent)
+    }
+
+    private static func outcome(_ rule: Rule, _ activation: Activation, exhaustedBudget: inout Bool) -> Outcome {
         do {
             guard case .bool(let fired) = try rule.condition.evaluate(activation) else {
                 return .failed("condition did not give true or false")
             }
             guard fired else { return .quiet }
         } catch {
+            exhaustedBudget = error.exhaustedBudget
             return .failed(error.message)
         }
         for grade in rule.severity {
@@ -158,6 +179,7 @@ public struct Engine {
             do {
                 if case .bool(true) = try condition.evaluate(activation) { return grade.level == .off ? .quiet : .fired(grade.level) }
             } catch {
+                exhaustedBudget = error.exhaustedBudget
                 return .failed("severity: \(error.message)")
             }
         }

@@ -65,6 +65,22 @@ private struct Loader {
 
     // MARK: reading files
 
+    static func isYAMLName(_ path: String) -> Bool {
+        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+        return ext == "yaml" || ext == "yml"
+    }
+
+    /// Where `extends: [name]` in the file at `path` points: a .yaml/.yml file relative to that
+    /// file, or a shipped pack by bare name (`send-plan` is rules/send-plan.yaml, as `--rules`
+    /// finds the packs). Absolute paths are refused: a rule set names its own parts.
+    static func extended(_ name: String, from path: String) -> String? {
+        if !name.contains("/"), !name.contains("."), !name.isEmpty {
+            return "rules/\(name).yaml"
+        }
+        guard !name.hasPrefix("/"), !name.hasPrefix("~"), isYAMLName(name) else { return nil }
+        return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
     mutating func readFile(_ path: String, extendedFrom: (SourceFile, Node)?) {
         let key = URL(fileURLWithPath: path).standardizedFileURL.path
         if reading.contains(key) {
@@ -72,6 +88,17 @@ private struct Loader {
             return
         }
         if read.contains(key) { return }
+        // Only YAML rule files are read, so that naming another file cannot make an error
+        // message print its lines.
+        guard Self.isYAMLName(path) else {
+            let why = "is not a rule file: rule files are YAML, named .yaml or .yml"
+            if let (file, node) = extendedFrom {
+                report(file, node.mark, "cannot extend \(path): \(why)")
+            } else {
+                diagnostics.append(Diagnostic(file: path, line: 1, column: 1, why))
+            }
+            return
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
               let data = FileManager.default.contents(atPath: path) else {
@@ -104,13 +131,27 @@ private struct Loader {
             report(file, root.mark, "a rule file must be a mapping with 'ruleset:' and 'rules:', not \(root.kindName)")
             return
         }
+        // A YAML file without one rule-file key is some other file: say so, never list its keys.
+        guard pairs.contains(where: { Self.topKeys.contains($0.key.scalar ?? "") }) else {
+            let why = "is not a rule file (it has none of the keys \(Self.topKeys.joined(separator: ", ")))"
+            if let (including, node) = extendedFrom {
+                report(including, node.mark, "cannot extend \(path): it \(why)")
+            } else {
+                report(file, root.mark, why)
+            }
+            return
+        }
         files.append(path)
         checkKeys(pairs, allowed: Self.topKeys, in: file)
         if let ext = root["extends"] {
             for item in ext.sequence ?? [ext] {
-                guard let relative = item.scalar, !item.isNull else { report(file, item.mark, "'extends' takes file names"); continue }
-                let base = URL(fileURLWithPath: path).deletingLastPathComponent()
-                readFile(relative.hasPrefix("/") ? relative : base.appendingPathComponent(relative).path, extendedFrom: (file, item))
+                guard let name = item.scalar, !item.isNull else { report(file, item.mark, "'extends' takes file names"); continue }
+                guard let target = Self.extended(name, from: path) else {
+                    report(file, item.mark, "'extends' takes a YAML rule file relative to this file (such as "
+                           + "statuses/five-status.yaml) or a shipped pack by name (such as send-plan), not '\(name)'")
+                    continue
+                }
+                readFile(target, extendedFrom: (file, item))
             }
         }
         if extendedFrom == nil || name == nil {
@@ -366,7 +407,7 @@ private struct Loader {
             default: report(file, s.mark, "'statutory' must be true or false")
             }
         }
-        let priority = node["priority"].flatMap { compile($0, env, file, expecting: .int) }
+        let priority = node["priority"].flatMap { self.priority($0, env, file) }
         let schema = set.collections[appliesTo]!
         let examples = (node["examples"]?.sequence ?? []).compactMap { example($0, schema, file) }
         if let e = node["examples"], e.sequence == nil { report(file, e.mark, "'examples' must be a list") }
@@ -488,6 +529,31 @@ private struct Loader {
             report(file, position(of: error.position, in: node, file), error.message)
             return nil
         }
+    }
+
+    /// A rule's `priority`: an int expression. One that reads no field is worked out now, so
+    /// `priority: 1.5`, an overflow or a value outside 0–49,999 is an error in the rule file
+    /// instead of a silent 0 or a silent clamp on every finding.
+    private mutating func priority(_ node: Node, _ env: Environment, _ file: SourceFile) -> Program? {
+        guard let program = compile(node, env, file, expecting: .int) else { return nil }
+        guard program.type == .int || program.type == .dyn else {
+            report(file, node.mark, "'priority' must be an int expression, not \(program.type)")
+            return nil
+        }
+        guard program.references.isEmpty, program.globalReferences.isEmpty, !program.readsToday else { return program }
+        let activation = Activation(values: Array(repeating: .null, count: env.variableOrder.count),
+                                    today: Day(year: 2000, month: 1, day: 1)!)
+        do {
+            let value = try program.evaluate(activation)
+            guard case .int(let v) = value, (0...49_999).contains(v) else {
+                report(file, node.mark, "'priority' must be an int from 0 to 49,999, not \(Template.display(value))")
+                return nil
+            }
+        } catch {
+            report(file, node.mark, "'priority' cannot be worked out: \(error.message)")
+            return nil
+        }
+        return program
     }
 
     private mutating func template(_ node: Node, _ env: Environment, _ file: SourceFile) -> Template? {

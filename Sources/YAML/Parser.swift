@@ -109,6 +109,10 @@ private struct TreeBuilder {
         }
     }
 
+    /// As deep as JSON may nest (see `JSONReader`). Real documents nest a handful of levels; a
+    /// limit keeps every recursive walk of the tree, its destruction included, within the stack.
+    static let maxDepth = 512
+
     private var stack: [Frame] = []
     private var anchors: [String: Node] = [:]
     private var documents = 0
@@ -140,12 +144,17 @@ private struct TreeBuilder {
                 throw YAMLError("unknown alias '*\(name)'; define '&\(name)' before using it", at: mark)
             }
             try add(target, anchor: nil)
-        case YAML_SEQUENCE_START_EVENT:
+        case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+            guard stack.count < Self.maxDepth else {
+                throw YAMLError("YAML nested more than \(Self.maxDepth) levels deep", at: mark)
+            }
+            if event.type == YAML_MAPPING_START_EVENT {
+                let m = event.data.mapping_start
+                stack.append(Frame(isMapping: true, mark: mark, tag: optionalString(m.tag), anchor: optionalString(m.anchor)))
+                break
+            }
             let s = event.data.sequence_start
             stack.append(Frame(isMapping: false, mark: mark, tag: optionalString(s.tag), anchor: optionalString(s.anchor)))
-        case YAML_MAPPING_START_EVENT:
-            let m = event.data.mapping_start
-            stack.append(Frame(isMapping: true, mark: mark, tag: optionalString(m.tag), anchor: optionalString(m.anchor)))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             let frame = stack.removeLast()
             let content: Node.Content = frame.isMapping ? .mapping(try Self.resolveMerges(frame.pairs)) : .sequence(frame.items)

@@ -227,13 +227,23 @@ func strings(_ r: Record, _ field: String) -> [String] {
     }
 
     @Test func datesFollowTheirNumberFormat() {
-        #expect(XLSXReader.formatDate(45170, "mmm-yy", date1904: false) == "Sep-23")
-        #expect(XLSXReader.formatDate(45443, "yyyy-mm-dd", date1904: false) == "2024-05-31")
-        #expect(XLSXReader.formatDate(43981, "yyyy-mm-dd", date1904: true) == "2024-05-31")
-        #expect(XLSXReader.day(fromSerial: 60, date1904: false).description == "1900-02-28")
-        #expect(XLSXReader.day(fromSerial: 59, date1904: false).description == "1900-02-28")
-        #expect(XLSXReader.day(fromSerial: 61, date1904: false).description == "1900-03-01")
-        #expect(XLSXReader.day(fromSerial: 1, date1904: false).description == "1900-01-01")
+        func format(_ serial: Double, _ code: String, date1904: Bool = false) -> String? {
+            XLSXReader.day(fromSerial: serial, date1904: date1904).map { XLSXReader.formatDate($0, code) }
+        }
+        #expect(format(45170, "mmm-yy") == "Sep-23")
+        #expect(format(45443, "yyyy-mm-dd") == "2024-05-31")
+        #expect(format(43981, "yyyy-mm-dd", date1904: true) == "2024-05-31")
+        #expect(XLSXReader.day(fromSerial: 60, date1904: false)?.description == "1900-02-28")
+        #expect(XLSXReader.day(fromSerial: 59, date1904: false)?.description == "1900-02-28")
+        #expect(XLSXReader.day(fromSerial: 61, date1904: false)?.description == "1900-03-01")
+        #expect(XLSXReader.day(fromSerial: 1, date1904: false)?.description == "1900-01-01")
+        // The last day Excel shows, and what lies outside: no trap, no plausible wrong date.
+        #expect(format(2_958_465, "yyyy-mm-dd") == "9999-12-31")
+        #expect(format(2_957_003, "yyyy-mm-dd", date1904: true) == "9999-12-31")
+        for serial in [Double.nan, .infinity, -.infinity, 1e20, 1e15, 2_958_466, -1, 0] {
+            #expect(XLSXReader.day(fromSerial: serial, date1904: false) == nil, "\(serial)")
+        }
+        #expect(XLSXReader.day(fromSerial: 0, date1904: true)?.description == "1904-01-01")
         #expect(XLSXReader.isDateFormat("dd/mm/yyyy") && !XLSXReader.isDateFormat("0.00%"))
     }
 }

@@ -84,6 +84,23 @@ import Testing
     @Test func emptyDocumentIsNil() throws {
         #expect(try YAMLParser.parse("# only a comment\n") == nil)
     }
+
+    /// 60,000 levels crashed the process (the tree was freed recursively); the limit is JSON's.
+    @Test func nestingIsLimitedLikeJSON() throws {
+        for (open, close) in [("[", "]"), ("{a: ", "}")] {
+            let deep = String(repeating: open, count: 60_000) + "1" + String(repeating: close, count: 60_000)
+            #expect {
+                try YAMLParser.parse(deep)
+            } throws: { error in
+                let e = error as? YAMLError
+                return e?.message == "YAML nested more than 512 levels deep" && e?.mark.line == 1
+            }
+        }
+        let block = (0..<600).map { String(repeating: "  ", count: $0) + "k\($0):" }.joined(separator: "\n") + " 1\n"
+        #expect(throws: YAMLError.self) { try YAMLParser.parse(block) }
+        let ok = String(repeating: "[", count: 512) + "1" + String(repeating: "]", count: 512)
+        #expect(try YAMLParser.parse(ok) != nil)
+    }
 }
 
 @Suite struct JSONReaderTests {
