@@ -315,7 +315,9 @@ public struct Compiler {
         for arg in args { all.append(try compile(arg)) }
         if let pattern = function.patternArgument {
             let exprs = (target.map { [$0] } ?? []) + args
-            if pattern.index < exprs.count { try checkPatterns(exprs[pattern.index], caseInsensitive: pattern.caseInsensitive) }
+            if pattern.index < exprs.count {
+                try checkPatterns(exprs[pattern.index], caseInsensitive: pattern.caseInsensitive)
+            }
         }
         var result = CELType.dyn
         if env.checkTypes {

@@ -54,7 +54,8 @@ public struct Parser {
         let expr = Expr(kind, at: position)
         guard expr.height <= Parser.maxDepth else {
             throw ExpressionError("expression nested too deeply (more than \(Parser.maxDepth) levels of operators, "
-                                  + "fields, calls or brackets); split it into smaller rules or conditions", at: position)
+                                  + "fields, calls or brackets); split it into smaller rules or conditions",
+                                  at: position)
         }
         return expr
     }
@@ -270,11 +271,14 @@ public struct Parser {
             }
             switch macro {
             case .map where args.count == 3:
-                return try make(.macro(.map, target: target, variable: variable, predicate: args[1], transform: args[2]), at: at)
+                return try make(.macro(.map, target: target, variable: variable, predicate: args[1], transform: args[2]),
+                                at: at)
             case .map:
-                return try make(.macro(.map, target: target, variable: variable, predicate: nil, transform: args[1]), at: at)
+                return try make(.macro(.map, target: target, variable: variable, predicate: nil, transform: args[1]),
+                                at: at)
             default:
-                return try make(.macro(macro, target: target, variable: variable, predicate: args[1], transform: nil), at: at)
+                return try make(.macro(macro, target: target, variable: variable, predicate: args[1], transform: nil),
+                                at: at)
             }
         }
         return try make(.call(name, target: target, args: args), at: at)

@@ -86,7 +86,9 @@ public enum RegexSafety {
             if branches.count > 1 {
                 let firsts = branches.map { $0.first ?? nil }
                 let literal = firsts.compactMap { $0 }
-                if literal.count < firsts.count || Set(literal).count < literal.count { merged.ambiguousAlternation = true }
+                if literal.count < firsts.count || Set(literal).count < literal.count {
+                    merged.ambiguousAlternation = true
+                }
                 merged.first = .some(nil)
             } else {
                 merged.first = branches[0].first
@@ -112,7 +114,8 @@ public enum RegexSafety {
                     // \Q…\E quotes literally.
                     let start = index
                     while index + 1 < chars.count, !(chars[index] == "\\" && chars[index + 1] == "E") { index += 1 }
-                    let first: Character? = start < chars.count && start < index ? Character(chars[start].lowercased()) : nil
+                    let quoted = start < chars.count && start < index
+                    let first: Character? = quoted ? Character(chars[start].lowercased()) : nil
                     index = min(chars.count, index + 2)
                     return Atom(summary: Summary(first: .some(first)))
                 }
@@ -138,7 +141,10 @@ public enum RegexSafety {
                         case ":": index += 1
                         case "<":
                             index += 1
-                            if !atEnd, chars[index] == "=" || chars[index] == "!" { lookaround = true; index += 1 } else {
+                            if !atEnd, chars[index] == "=" || chars[index] == "!" {
+                                lookaround = true
+                                index += 1
+                            } else {
                                 while !atEnd, chars[index] != ">" { index += 1 }
                                 index += 1
                             }
@@ -221,7 +227,12 @@ public enum RegexSafety {
                 return (false, false, false)
             }
             var possessive = false
-            if !atEnd, chars[index] == "?" { index += 1 } else if !atEnd, chars[index] == "+" { possessive = true; index += 1 }
+            if !atEnd, chars[index] == "?" {
+                index += 1
+            } else if !atEnd, chars[index] == "+" {
+                possessive = true
+                index += 1
+            }
             return (repeats, optional, possessive)
         }
     }

@@ -312,7 +312,8 @@ struct Regex: @unchecked Sendable {
         }
         if let problem = RegexSafety.problem(in: pattern) {
             return "regular expression '\(pattern)' can take exponential time: \(problem.message) (at character "
-                + "\(problem.offset + 1) of the pattern); rewrite it so that each repetition can match in only one way, such as (a|aa)+ as a+"
+                + "\(problem.offset + 1) of the pattern); rewrite it so that each repetition can match in only one way, "
+                + "such as (a|aa)+ as a+"
         }
         return nil
     }
@@ -320,7 +321,8 @@ struct Regex: @unchecked Sendable {
     func matches(_ text: String) throws(EvalError) -> Bool {
         var found = false, reports = 0, exhausted = false
         let budget = Self.progressBudget
-        expression.enumerateMatches(in: text, options: [.reportProgress], range: NSRange(text.startIndex..., in: text)) { match, _, stop in
+        let whole = NSRange(text.startIndex..., in: text)
+        expression.enumerateMatches(in: text, options: [.reportProgress], range: whole) { match, _, stop in
             if match != nil {
                 found = true
                 stop.pointee = true
@@ -333,8 +335,8 @@ struct Regex: @unchecked Sendable {
             }
         }
         if exhausted {
-            throw EvalError("regular expression '\(expression.pattern)' gave up after \(budget * 10_000) steps on a text of "
-                            + "\(text.count) characters (it backtracks too much); simplify the pattern")
+            throw EvalError("regular expression '\(expression.pattern)' gave up after \(budget * 10_000) steps on a "
+                            + "text of \(text.count) characters (it backtracks too much); simplify the pattern")
         }
         return found
     }

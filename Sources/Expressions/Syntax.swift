@@ -38,7 +38,8 @@ public struct Expr: Sendable {
         case .literal, .ident: return 0
         case .select(let e, _), .has(let e, _), .unary(_, let e): return e.height
         case .call(_, let target, let args): return max(target?.height ?? 0, args.map(\.height).max() ?? 0)
-        case .index(let a, let b), .binary(_, let a, let b), .and(let a, let b), .or(let a, let b): return max(a.height, b.height)
+        case .index(let a, let b), .binary(_, let a, let b), .and(let a, let b), .or(let a, let b):
+            return max(a.height, b.height)
         case .list(let items): return items.map(\.height).max() ?? 0
         case .map(let entries): return entries.map { max($0.key.height, $0.value.height) }.max() ?? 0
         case .conditional(let a, let b, let c): return max(a.height, b.height, c.height)

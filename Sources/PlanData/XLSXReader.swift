@@ -71,7 +71,8 @@ struct XLSXReader {
         }
         // ZIPFoundation works the checksum out but leaves comparing it to the caller.
         guard checksum == entry.checksum else {
-            throw PlanError(file: path, "\(key) is damaged in the workbook (its CRC-32 checksum does not match its content)")
+            throw PlanError(file: path,
+                            "\(key) is damaged in the workbook (its CRC-32 checksum does not match its content)")
         }
         return data
     }
@@ -86,13 +87,16 @@ struct XLSXReader {
             throw PlanError(file: path, "\(key) is not valid UTF-8 (at byte \(bad)); the workbook is damaged")
         }
         if data.range(of: Data("<!DOCTYPE".utf8)) != nil || data.range(of: Data("<!ENTITY".utf8)) != nil {
-            throw PlanError(file: path, "\(key) declares a document type or entities, which Excel never writes; refusing it")
+            throw PlanError(file: path,
+                            "\(key) declares a document type or entities, which Excel never writes; refusing it")
         }
         return data
     }
 
     func sheets() throws -> [Sheet] {
-        guard let workbook = try xmlPart("xl/workbook.xml") else { throw PlanError(file: path, "has no xl/workbook.xml; not an Excel workbook") }
+        guard let workbook = try xmlPart("xl/workbook.xml") else {
+            throw PlanError(file: path, "has no xl/workbook.xml; not an Excel workbook")
+        }
         let rels = try xmlPart("xl/_rels/workbook.xml.rels")
         var targets: [String: String] = [:]
         if let rels {
@@ -186,8 +190,8 @@ struct XLSXReader {
                 let i = byNumber[k]
                 laidOut += max(0, merge.firstColumn + 1 - rows[i].cells.count)
                 if laidOut > limits.maxCells {
-                    throw PlanError(file: path, "sheet '\(sheet.name)' merge at row \(merge.firstRow): the sheet has more than "
-                                    + "\(limits.maxCells) cells once merged cells are filled in; refusing it")
+                    throw PlanError(file: path, "sheet '\(sheet.name)' merge at row \(merge.firstRow): the sheet has "
+                                    + "more than \(limits.maxCells) cells once merged cells are filled in; refusing it")
                 }
                 while rows[i].cells.count <= merge.firstColumn { rows[i].cells.append("") }
                 if rows[i].cells[merge.firstColumn].isEmpty { rows[i].cells[merge.firstColumn] = value }
@@ -385,8 +389,8 @@ enum SharedStringsParser {
             throw PlanError(file: path, "shared-string table has more than \(limit) entries; refusing it")
         }
         if delegate.tooLong {
-            throw PlanError(file: path, "shared string \(delegate.strings.count) holds more than \(maxCharacters) characters, "
-                            + "Excel's limit for a cell; refusing it")
+            throw PlanError(file: path, "shared string \(delegate.strings.count) holds more than \(maxCharacters) "
+                            + "characters, Excel's limit for a cell; refusing it")
         }
         guard ok else { throw PlanError(file: path, "xl/sharedStrings.xml is malformed") }
         return delegate.strings
@@ -473,7 +477,8 @@ enum SheetParser {
             guard collecting else { return }
             text += string
             if text.utf16.count > limits.maxCellCharacters, let c = cell {
-                stop(parser, "cell \(c.ref) holds more than \(limits.maxCellCharacters) characters, Excel's limit for a cell")
+                stop(parser, "cell \(c.ref) holds more than \(limits.maxCellCharacters) characters, "
+                     + "Excel's limit for a cell")
             }
         }
 
@@ -510,7 +515,9 @@ enum SheetParser {
 
     static func merge(_ ref: String) -> Merge? {
         let parts = ref.split(separator: ":")
-        guard parts.count == 2, let a = CellReference(String(parts[0])), let b = CellReference(String(parts[1])) else { return nil }
+        guard parts.count == 2, let a = CellReference(String(parts[0])), let b = CellReference(String(parts[1])) else {
+            return nil
+        }
         return Merge(firstRow: a.row, firstColumn: a.column, lastRow: b.row, lastColumn: b.column)
     }
 }
@@ -542,7 +549,9 @@ struct CellReference: Equatable {
                 return nil
             }
         }
-        guard letters > 0, digits > 0, column <= XLSXReader.maxColumns, (1...XLSXReader.maxRows).contains(row) else { return nil }
+        guard letters > 0, digits > 0, column <= XLSXReader.maxColumns, (1...XLSXReader.maxRows).contains(row) else {
+            return nil
+        }
         self.column = column - 1
         self.row = row
     }

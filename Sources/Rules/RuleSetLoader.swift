@@ -145,7 +145,10 @@ private struct Loader {
         checkKeys(pairs, allowed: Self.topKeys, in: file)
         if let ext = root["extends"] {
             for item in ext.sequence ?? [ext] {
-                guard let name = item.scalar, !item.isNull else { report(file, item.mark, "'extends' takes file names"); continue }
+                guard let name = item.scalar, !item.isNull else {
+                    report(file, item.mark, "'extends' takes file names")
+                    continue
+                }
                 guard let target = Self.extended(name, from: path) else {
                     report(file, item.mark, "'extends' takes a YAML rule file relative to this file (such as "
                            + "statuses/five-status.yaml) or a shipped pack by name (such as send-plan), not '\(name)'")

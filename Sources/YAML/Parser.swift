@@ -150,7 +150,8 @@ private struct TreeBuilder {
             }
             if event.type == YAML_MAPPING_START_EVENT {
                 let m = event.data.mapping_start
-                stack.append(Frame(isMapping: true, mark: mark, tag: optionalString(m.tag), anchor: optionalString(m.anchor)))
+                let anchor = optionalString(m.anchor)
+                stack.append(Frame(isMapping: true, mark: mark, tag: optionalString(m.tag), anchor: anchor))
                 break
             }
             let s = event.data.sequence_start
