@@ -7,21 +7,20 @@ import FoundationXML
 /// Every output format on the example plan and the Oldham fixture, against checked-in goldens,
 /// plus the checks their consumers make: SARIF against its schema, JUnit parsed back.
 @Suite struct FormatTests {
-    static let oldham = "../shared/plans/oldham-priority-action-plan.tsv"
+    static var oldham: String { get throws { try Fixture.plan("oldham-priority-action-plan.tsv") } }
 
     @Test(arguments: ["summary", "markdown", "html", "csv", "sarif", "junit", "github"])
     func exampleGoldens(format: String) throws {
         let r = try CLI.run(["check", "examples/send-improvement-plan.yaml", "--rules", "rules/send-plan.yaml",
                              "--as-of", "2024-07-01", "--format", format])
-        #expect(r.code == 1)
-        try CLI.expectGolden(r.stdout, "example-check.\(format == "markdown" ? "md" : format)")
+        try CLI.expectGolden(r, "example-check.\(format == "markdown" ? "md" : format)", exitCode: 1)
     }
 
     @Test(arguments: ["json", "summary", "markdown", "html", "csv", "sarif", "github", "junit"])
     func oldhamGoldens(format: String) throws {
-        let r = try CLI.run(["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", format])
-        #expect(r.code == 1)
-        try CLI.expectGolden(r.stdout, "oldham-check.\(format == "markdown" ? "md" : format)")
+        let r = try CLI.run(["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01",
+                             "--format", format])
+        try CLI.expectGolden(r, "oldham-check.\(format == "markdown" ? "md" : format)", exitCode: 1)
     }
 
     @Test func theBoardPackIsSelfContainedAndAccessible() throws {
@@ -46,7 +45,8 @@ import FoundationXML
         try "waivers:\n  - {rule: rag-missing, ref: \"2.*\", reason: r, approved-by: b, expires: 2025-01-01}\n"
             .write(toFile: waivers, atomically: true, encoding: .utf8)
         _ = try CLI.run(["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-01-01", "--format", "json:\(plain)"])
-        _ = try CLI.run(["check", "../shared/plans/oldham-priority-action-plan.xlsx", "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01",
+        _ = try CLI.run(["check", try Fixture.plan("oldham-priority-action-plan.xlsx"),
+                         "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01",
                          "--waivers", waivers, "--baseline", plain, "--history", dir.appendingPathComponent("h.sqlite").path,
                          "--format", "json:\(rich)"])
         let check = Process()
@@ -71,7 +71,7 @@ import FoundationXML
         let out = dir.appendingPathComponent("oldham.sarif").path
         let r = try CLI.run(["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", "sarif:\(out)"])
         #expect(r.code == 1)
-        let schema = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/schemas/sarif-schema-2.1.0.json").path
+        let schema = try Fixture.url("schemas/sarif-schema-2.1.0.json").path
         let check = Process()
         check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         check.arguments = ["python3", "-c", """
@@ -117,7 +117,7 @@ import FoundationXML
     }
 
     @Test func filtersAndGrouping() throws {
-        let base = ["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01"]
+        let base = try ["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01"]
         let top = try CLI.run(base + ["--top", "3", "--format", "json"])
         let doc = try JSONSerialization.jsonObject(with: Data(top.stdout.utf8)) as! [String: Any]
         #expect((doc["findings"] as! [Any]).count == 3)

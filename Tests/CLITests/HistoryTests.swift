@@ -44,8 +44,7 @@ import Testing
     @Test func oldhamAcrossThreeRunsWithAStatusChange() throws {
         let dir = try CLI.temporaryDirectory()
         let db = dir.appendingPathComponent("h.sqlite").path
-        let source = try String(contentsOfFile: CLI.root.deletingLastPathComponent().appendingPathComponent("shared/plans/oldham-priority-action-plan.tsv").path,
-                                encoding: .utf8)
+        let source = try String(contentsOf: try Fixture.url("plans/oldham-priority-action-plan.tsv"), encoding: .utf8)
         // The same export with the RA column of action 1.11 filled in.
         func rated(_ rating: String, _ name: String) throws -> String {
             let lines = source.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
@@ -141,14 +140,7 @@ import Testing
         let db = dir.appendingPathComponent("h.sqlite").path
         // A large run to interrupt: generated casework with the statutory pack.
         let cases = dir.appendingPathComponent("cases.csv")
-        let gen = Process()
-        gen.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        gen.arguments = ["python3", CLI.root.deletingLastPathComponent().appendingPathComponent("shared/bench/gen_cases.py").path,
-                         "--count", "60000", "--seed", "7", "--as-of", "2025-03-31"]
-        _ = FileManager.default.createFile(atPath: cases.path, contents: nil)
-        gen.standardOutput = try FileHandle(forWritingTo: cases)
-        try gen.run()
-        gen.waitUntilExit()
+        try Casework.generate(count: 60000, to: cases)
         let args = ["check", cases.path, "--rules", "rules/send-statutory.yaml", "--history", db, "--format", "summary", "--fail-on", "never"]
         #expect(try CLI.run(args + ["--as-of", "2025-03-01"]).code == 0)
         for delay in [0.3, 0.6, 0.9] {

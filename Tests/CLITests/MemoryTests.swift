@@ -3,7 +3,7 @@ import Testing
 
 /// Waivers, baselines and diff: what a nightly job and a board need between runs.
 @Suite struct WaiverAndBaselineTests {
-    let oldham = "../shared/plans/oldham-priority-action-plan.tsv"
+    var oldham: String { get throws { try Fixture.plan("oldham-priority-action-plan.tsv") } }
 
     func waivers(_ text: String) throws -> String {
         let path = try CLI.temporaryDirectory().appendingPathComponent("waivers.yaml").path
@@ -16,7 +16,7 @@ import Testing
         waivers:
           - {rule: overdue-action, ref: "1.1", reason: Chair appointed, approved-by: Board, expires: 2024-07-01}
         """)
-        let base = ["check", oldham, "--rules", "rules/send-plan.yaml", "--format", "json", "--waivers", path]
+        let base = try ["check", oldham, "--rules", "rules/send-plan.yaml", "--format", "json", "--waivers", path]
         func finding(_ asOf: String) throws -> (waived: Bool, expiredReported: Bool) {
             let r = try CLI.run(base + ["--as-of", asOf])
             let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]

@@ -4,11 +4,22 @@ import ZIPFoundation
 @testable import Expressions
 @testable import PlanData
 
-/// The real exports in ../shared/plans, used exactly as they are.
+/// The real exports in Tests/Fixtures/plans (see its README), used exactly as they are.
 enum Fixtures {
+    struct Missing: Error, CustomStringConvertible {
+        var path: String
+        var description: String { "missing fixture \(path) (the tests' data files live in Tests/Fixtures)" }
+    }
+
     static let plans = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/plans")
-    static func path(_ name: String) -> String { plans.appendingPathComponent(name).path }
+        .appendingPathComponent("Fixtures/plans")
+
+    /// A plan export's path, checked to exist: a missing file stops the test with its path.
+    static func path(_ name: String) throws -> String {
+        let path = plans.appendingPathComponent(name).path
+        guard FileManager.default.fileExists(atPath: path) else { throw Missing(path: "Tests/Fixtures/plans/\(name)") }
+        return path
+    }
 }
 
 func text(_ r: Record, _ field: String) -> String? {
@@ -203,7 +214,7 @@ func strings(_ r: Record, _ field: String) -> [String] {
     }
 
     @Test func truncatedAndGarbageFiles() throws {
-        let real = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("oldham-priority-action-plan.xlsx")))
+        let real = try Data(contentsOf: URL(fileURLWithPath: try Fixtures.path("oldham-priority-action-plan.xlsx")))
         expectError(try temporaryFile("cut.xlsx", [UInt8](real.prefix(real.count / 2))), "not a valid zip archive")
         expectError(try temporaryFile("junk.xlsx", [0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 7, count: 200)), "not a valid zip archive")
     }

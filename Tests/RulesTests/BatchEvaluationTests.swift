@@ -10,19 +10,23 @@ import Testing
     static let asOf = Day(year: 2025, month: 3, day: 31)!
     static let rules = repositoryRoot.appendingPathComponent("rules/send-statutory.yaml").path
 
-    /// Casework from the shared generator, with rows the batch reader must hand to the importer.
+    /// Casework from the repository's generator (scripts/gen-casework.py), with rows the batch
+    /// reader must hand to the importer.
     static func casework(count: Int, in dir: URL, awkward: Bool = true) throws -> String {
+        let generator = "scripts/gen-casework.py"
+        try #require(FileManager.default.fileExists(atPath: repositoryRoot.appendingPathComponent(generator).path),
+                     "missing \(generator)")
         let gen = Process()
         gen.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        gen.arguments = ["python3", repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/bench/gen_cases.py").path,
-                         "--count", String(count), "--seed", "7", "--as-of", "2025-03-31"]
+        gen.arguments = ["python3", generator, "--count", String(count), "--seed", "7", "--as-of", "2025-03-31"]
+        gen.currentDirectoryURL = repositoryRoot
         let out = Pipe()
         gen.standardOutput = out
         try gen.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         gen.waitUntilExit()
         var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        try #require(gen.terminationStatus == 0 && lines.count > count, "gen_cases.py (in ../shared/bench) did not run")
+        try #require(gen.terminationStatus == 0 && lines.count > count, "python3 \(generator) did not run")
         if awkward {
             let header = lines[0]
             func cells(_ i: Int) -> [String] { lines[i].split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
@@ -39,7 +43,10 @@ import Testing
             lines.insert(header, at: 1010)               // repeated page header
             lines.insert("Priority 2: reviews", at: 1111)  // a section label
             lines.insert("C9999999,North,Tom Walsh,primary", at: 1212)   // a short row
-            edit(1414, 2, String(repeating: "Officer ", count: 200_000) + "Khan")   // a row larger than a block of kept rows
+            // A row larger than a block of kept rows, flagged whatever the generator drew for it:
+            // its final plan is dated before its request.
+            edit(1414, 2, String(repeating: "Officer ", count: 200_000) + "Khan")
+            edit(1414, 11, "2000-01-01")
         }
         return try write(lines.joined(separator: "\n"), "cases.csv", in: dir)
     }
