@@ -62,15 +62,18 @@ enum CLI {
         try expectFile(run, "Tests/CLITests/Golden/\(name)", exitCode: exitCode, sourceLocation: sourceLocation)
     }
 
-    /// `expectGolden` for a checked-in file anywhere in the repository (a path from its root).
-    static func expectFile(_ run: Result, _ path: String, exitCode: Int32,
+    static var updatingGoldens: Bool { ProcessInfo.processInfo.environment["STOCKTAKE_UPDATE_GOLDEN"] == "1" }
+
+    /// `expectGolden` for a checked-in file anywhere in the repository (a path from its root, or
+    /// an absolute path).
+    static func expectFile(_ run: Result, _ path: String, exitCode: Int32, updating: Bool = updatingGoldens,
                            sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let url = root.appendingPathComponent(path)
+        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
         let sound = run.code == exitCode && run.stderr.isEmpty
         #expect(run.code == exitCode, "exit code \(run.code), expected \(exitCode): \(run.stderr)",
                 sourceLocation: sourceLocation)
         #expect(run.stderr.isEmpty, "unexpected output on stderr: \(run.stderr)", sourceLocation: sourceLocation)
-        if ProcessInfo.processInfo.environment["STOCKTAKE_UPDATE_GOLDEN"] == "1" {
+        if updating {
             if sound {
                 try Data(run.stdout.utf8).write(to: url)
             } else {
@@ -119,7 +122,7 @@ enum Fixture {
 enum Peers {
     static let bench = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/bench")
     static let present = FileManager.default.fileExists(atPath: bench.appendingPathComponent("peers.py").path)
-    static let absent = Comment(rawValue: "skipped: needs the peer tools in ../shared/bench beside the checkout "
+    static let absent = Comment(rawValue: "needs the peer tools in ../shared/bench beside the checkout "
         + "(not in the repository)")
 }
 
