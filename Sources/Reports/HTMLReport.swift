@@ -158,3 +158,14 @@ public enum HTMLReport {
     @media print{@page{size:A4;margin:15mm}body{margin:0;font-size:10pt}h2{break-after:avoid}tr{break-inside:avoid}}
     """
 }
+
+extension HTMLReport: ReportWriter {
+    public static var note: String? { "a self-contained board pack" }
+    public static var readsTrend: Bool { true }
+
+    /// Grouped by section unless another grouping is asked for (severity is the others' default).
+    public static func write(_ report: ReportInput, _ chunk: ([UInt8]) throws -> Void) throws {
+        let groupBy = report.groupBy == .severity ? .section : report.groupBy
+        try chunk(Array(render(report.listed, groupBy: groupBy, trend: report.trend).utf8))
+    }
+}

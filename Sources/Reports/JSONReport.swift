@@ -77,12 +77,6 @@ public enum JSONReport {
     static func counts(_ result: CheckResult) -> JSON {
         .object(result.stats.map { ($0.rule, .int($0.flagged)) })
     }
-
-    /// `--format summary`: only the per-rule counts, one line (the peers' agreement format).
-    public static func summary(_ result: CheckResult) -> String {
-        counts(result).serialized(pretty: false) + "\n"
-    }
-
 }
 
 /// One finding of the JSON report, written straight to bytes on one line, as `JSON.write`
@@ -316,5 +310,11 @@ struct FindingJSON {
         static let `true`: StaticString = "true"
         static let `false`: StaticString = "false"
         static let emptyArray: StaticString = "[]"
+    }
+}
+
+extension JSONReport: ReportWriter {
+    public static func write(_ report: ReportInput, _ chunk: ([UInt8]) throws -> Void) throws {
+        try write(report.listed, toolVersion: report.toolVersion, chunk)
     }
 }

@@ -66,3 +66,11 @@ public enum TextReport {
         }
     }
 }
+
+extension TextReport: ReportWriter {
+    public static var note: String? { "default" }
+
+    public static func write(_ report: ReportInput, _ chunk: ([UInt8]) throws -> Void) throws {
+        try write(report.listed, color: report.color, showWaived: report.showWaived, groupBy: report.groupBy, chunk)
+    }
+}

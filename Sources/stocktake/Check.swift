@@ -10,10 +10,9 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a plan against rule sets and print the prioritised escalation list.",
         discussion: """
-        Formats: text (default), json, summary (one line of per-rule counts), markdown, html (a
-        self-contained board pack), csv, sarif (2.1.0), junit, github (workflow annotations).
-        Write a format to a file with FORMAT:PATH, and repeat --format for several outputs in
-        one run:  --format sarif:out.sarif --format github --format text
+        Formats: \(ReportFormat.allCases.map(\.listing).joined(separator: ", ")).
+        Write a format to a file with FORMAT:PATH, and repeat --format for several outputs in one run:
+          --format sarif:out.sarif --format github --format text
 
         Exits 1 when there are findings at or above --fail-on (default: error); see 'stocktake --help'.
         """
@@ -21,7 +20,8 @@ struct Check: ParsableCommand {
 
     @OptionGroup var inputs: CheckInputs
 
-    @Option(name: .customLong("format"), help: ArgumentHelp("Output format, optionally with :PATH (repeatable): text, json, summary, markdown, html, csv, sarif, junit, github.", valueName: "format[:path]"))
+    @Option(name: .customLong("format"), help: ArgumentHelp(
+        "Output format, optionally with :PATH (repeatable): \(ReportFormat.names).", valueName: "format[:path]"))
     var formats: [String] = []
 
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a finding is at or above this level: info, warning, error, critical, or never.", valueName: "level"))
@@ -65,30 +65,22 @@ struct Check: ParsableCommand {
         let cleanup = TemporaryFileCleanup(paths: files.compactMap { $0?.destination == .file ? $0?.temporaryPath : nil })
         defer { withExtendedLifetime(cleanup) {} }
         // With only per-rule counts to print, findings need not be built at all.
-        let run = try inputs.evaluate(countOnly: targets.allSatisfy { $0.format == "summary" },
-                                      trend: targets.contains { $0.format == "html" })
+        let run = try inputs.evaluate(countOnly: targets.allSatisfy { !$0.format.writer.readsFindings },
+                                      trend: targets.contains { $0.format.writer.readsTrend })
         // The files the rules extend are known once they are read; still before anything is written.
         try OutputFile.refuseOverwrites(files.compactMap { $0 }, inputs: run.ruleSet.files.map { ("the rules", $0) })
         let result = run.result
         // What is listed may be cut down; counts and the exit code always cover every finding.
         var listed = result
-        if let level = minSeverity.flatMap(Severity.init(rawValue:)) { listed.findings = listed.findings.filter { $0.severity >= level } }
+        if let level = minSeverity.flatMap(Severity.init(rawValue:)) {
+            listed.findings = listed.findings.filter { $0.severity >= level }
+        }
         if let top { listed.findings = Array(listed.findings.prefix(top)) }
         for (target, file) in zip(targets, files) {
             let useColor = target.path == nil && (color == "always" || (color == "auto" && Terminal.wantsColor))
-            try Output.stream(to: file) { write in
-                switch target.format {
-                case "json": try JSONReport.write(listed, toolVersion: Stocktake.version, write)
-                case "summary": try write(Array(JSONReport.summary(result).utf8))
-                case "markdown": try MarkdownReport.write(listed, groupBy: groupBy, write)
-                case "html": try write(Array(HTMLReport.render(listed, groupBy: groupBy == .severity ? .section : groupBy, trend: run.trend).utf8))
-                case "csv": try CSVReport.write(listed, write)
-                case "sarif": try write(Array(SARIFReport.render(listed, ruleSet: run.ruleSet, toolVersion: Stocktake.version).utf8))
-                case "junit": try write(Array(JUnitReport.render(listed).utf8))
-                case "github": try write(Array(GitHubReport.render(listed).utf8))
-                default: try TextReport.write(listed, color: useColor, showWaived: showWaived, groupBy: groupBy, write)
-                }
-            }
+            let report = ReportInput(listed: listed, all: result, ruleSet: run.ruleSet, toolVersion: Stocktake.version,
+                                     groupBy: groupBy, color: useColor, showWaived: showWaived, trend: run.trend)
+            try Output.stream(to: file) { write in try target.format.writer.write(report, write) }
         }
         if stats {
             var lines = "rule\texamined\tflagged\terrors\n"
@@ -233,20 +225,20 @@ extension Check {
 
 /// One `--format` value: `json`, or `json:out/report.json`.
 struct OutputTarget {
-    static let formats = ["text", "json", "summary", "markdown", "html", "csv", "sarif", "junit", "github"]
     var spec: String
-    var format: String
+    var format: ReportFormat
     var path: String?
 
     init(_ spec: String) throws {
         self.spec = spec
         let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
-        format = parts.first ?? ""
-        path = parts.count > 1 ? parts[1] : nil
-        guard Self.formats.contains(format) else {
-            throw ValidationError("unknown format '\(format)'; choose from \(Self.formats.joined(separator: ", "))")
+        let name = parts.first ?? ""
+        guard let format = ReportFormat(argument: name) else {
+            throw ValidationError("unknown format '\(name)'; choose from \(ReportFormat.names)")
         }
-        if path?.isEmpty == true { throw ValidationError("--format \(format): needs a file name after ':'") }
+        self.format = format
+        path = parts.count > 1 ? parts[1] : nil
+        if path?.isEmpty == true { throw ValidationError("--format \(name): needs a file name after ':'") }
     }
 }
 
@@ -258,3 +250,4 @@ enum Terminal {
 }
 
 extension Grouping: ExpressibleByArgument {}
+extension ReportFormat: ExpressibleByArgument {}
