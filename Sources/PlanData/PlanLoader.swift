@@ -2,28 +2,6 @@ import Foundation
 import Expressions
 import YAML
 
-public enum PlanFormat: String, Sendable, CaseIterable {
-    case yaml, json, csv, tsv, xlsx
-
-    /// From the file name, else from the first bytes.
-    static func detect(path: String, bytes: [UInt8]) -> PlanFormat {
-        switch (path as NSString).pathExtension.lowercased() {
-        case "yaml", "yml": return .yaml
-        case "json": return .json
-        case "csv": return .csv
-        case "tsv", "tab": return .tsv
-        case "xlsx", "xlsm": return .xlsx
-        default: break
-        }
-        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .xlsx }
-        let firstLine = bytes.prefix(4096).split(separator: UInt8(ascii: "\n"), maxSplits: 1).first ?? []
-        if let first = bytes.first(where: { $0 > 0x20 }), first == UInt8(ascii: "{") || first == UInt8(ascii: "[") { return .json }
-        if firstLine.contains(UInt8(ascii: "\t")) { return .tsv }
-        if firstLine.contains(UInt8(ascii: ",")) && !firstLine.contains(UInt8(ascii: ":")) { return .csv }
-        return .yaml
-    }
-}
-
 /// A plan read completely (for `plan show`); `check` streams records instead.
 public struct Plan: Sendable {
     public var name: String?
@@ -75,16 +53,10 @@ public struct PlanLoader: Sendable {
 
     private func readFormat(path: String, format: PlanFormat?, _ body: (Record) throws -> Void) throws -> Plan {
         let bytes = try Self.readBytes(path)
-        switch format ?? PlanFormat.detect(path: path, bytes: bytes) {
-        case .yaml: return try readTree(path: path, bytes: bytes, json: false, body)
-        case .json: return try readTree(path: path, bytes: bytes, json: true, body)
-        case .csv: return try readTable(path: path, bytes: bytes, delimiter: UInt8(ascii: ","), body)
-        case .tsv: return try readTable(path: path, bytes: bytes, delimiter: UInt8(ascii: "\t"), body)
-        case .xlsx: return try readWorkbook(path: path, body)
-        }
+        return try (format ?? PlanFormat.detect(path: path, bytes: bytes)).reader.read(bytes, path: path, loader: self, body)
     }
 
-    private func readWorkbook(path: String, _ body: (Record) throws -> Void) throws -> Plan {
+    func readWorkbook(path: String, _ body: (Record) throws -> Void) throws -> Plan {
         let workbook = try XLSXReader(path: path)
         let sheets = try workbook.sheets()
         guard !sheets.isEmpty else { throw PlanError(file: path, "the workbook has no sheets") }
@@ -157,7 +129,7 @@ public struct PlanLoader: Sendable {
 
     // MARK: YAML and JSON
 
-    private func readTree(path: String, bytes: [UInt8], json: Bool, _ body: (Record) throws -> Void) throws -> Plan {
+    func readTree(path: String, bytes: [UInt8], json: Bool, _ body: (Record) throws -> Void) throws -> Plan {
         let root: Node
         do {
             if json {
@@ -272,7 +244,7 @@ public struct PlanLoader: Sendable {
 
     // MARK: CSV and TSV
 
-    private func readTable(path: String, bytes: [UInt8], delimiter: UInt8, _ body: (Record) throws -> Void) throws -> Plan {
+    func readTable(path: String, bytes: [UInt8], delimiter: UInt8, _ body: (Record) throws -> Void) throws -> Plan {
         try Self.checkUTF8(bytes, path)
         var csv = CSVReader(bytes: bytes, delimiter: delimiter)
         var table = TableImporter(file: path, reader: reader, profile: profile)

@@ -44,8 +44,7 @@ extension PlanLoader {
         defer { try? handle.close() }
         let head = [UInt8]((try? handle.read(upToCount: 1 << 20)) ?? Data())
         let resolved = format ?? PlanFormat.detect(path: path, bytes: head)
-        guard resolved == .csv || resolved == .tsv else { return nil }
-        let delimiter = resolved == .csv ? UInt8(ascii: ",") : UInt8(ascii: "\t")
+        guard let delimiter = resolved.reader.delimiter else { return nil }
         // Read up to the header, so every part starts with the same columns.
         var csv = CSVReader(bytes: head, delimiter: delimiter)
         var table = TableImporter(file: path, reader: reader, profile: profile)

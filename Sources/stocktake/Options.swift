@@ -62,7 +62,8 @@ func loadingPlan<T>(_ body: () throws -> T) throws -> T {
 
 /// How to read the plan: format, sheet, owner directory.
 struct PlanInputOptions: ParsableArguments {
-    @Option(name: .customLong("input-format"), help: ArgumentHelp("Read the plan as this format instead of guessing from its name: yaml, json, csv, tsv, xlsx.", valueName: "format"))
+    @Option(name: .customLong("input-format"), help: ArgumentHelp(
+        "Read the plan as this format instead of guessing it from its name and first bytes.", valueName: "format"))
     var inputFormat: PlanFormat?
 
     @Option(help: ArgumentHelp("For workbooks: the sheet holding the plan (default: the first sheet with a header row).", valueName: "name"))

@@ -18,7 +18,7 @@ struct PlanCommand: ParsableCommand {
             abstract: "Print the normalised records of a plan, with source positions and a tally of every row."
         )
 
-        @Argument(help: ArgumentHelp("The plan: YAML, JSON, CSV, TSV or XLSX.", valueName: "plan"))
+        @Argument(help: ArgumentHelp("The plan: \(PlanFormat.names).", valueName: "plan"))
         var plan: String
 
         @OptionGroup var ruleOptions: RuleOptions
