@@ -56,8 +56,6 @@ private struct Loader {
     private var environments: [String: Environment] = [:]
 
     static let topKeys = ["ruleset", "version", "description", "extends", "statuses", "collections", "parameters", "escalation", "rules"]
-    static let ruleKeys = ["id", "title", "applies-to", "when", "severity", "escalate-to", "message", "rationale",
-                           "cite", "statutory", "priority", "examples", "tags"]
 
     mutating func report(_ file: SourceFile, _ mark: Mark, _ message: String) {
         diagnostics.append(Diagnostic(file: file.path, line: mark.line, column: mark.column, message))
@@ -372,8 +370,9 @@ private struct Loader {
     private mutating func buildRule(_ raw: RawRule, _ set: RuleSet) -> Rule? {
         let node = raw.node, file = raw.file
         let before = diagnostics.count
-        checkKeys(node.mapping ?? [], allowed: Self.ruleKeys, in: file)
+        checkKeys(node.mapping ?? [], allowed: RuleKey.names, in: file)
         func required(_ key: String) -> Node? {
+            assert(RuleKey.all.contains { $0.name == key && $0.required })
             guard let v = node[key], !v.isNull else {
                 report(file, node.mark, "rule '\(raw.id)' is missing '\(key)'")
                 return nil

@@ -99,7 +99,7 @@ struct Check: ParsableCommand {
 /// What a check reads and how: the plan, rule sets, date, waivers, baseline, history and rule
 /// selection. Shared by `check` and `notify`, so both see the same findings.
 struct CheckInputs: ParsableArguments {
-    @Argument(help: ArgumentHelp("The plan: YAML, JSON, CSV, TSV or XLSX.", valueName: "plan"))
+    @Argument(help: ArgumentHelp("The plan: \(PlanFormat.names).", valueName: "plan"))
     var plan: String
 
     @OptionGroup var ruleOptions: RuleOptions

@@ -123,11 +123,16 @@ struct RulesCommand: ParsableCommand {
         @Option(help: ArgumentHelp("markdown (the only format).", valueName: "format"))
         var format = "markdown"
 
+        @Flag(help: "Print the table of the keys a rule may have (as docs/rules.md shows it) instead.")
+        var keys = false
+
         func validate() throws {
             guard format == "markdown" else { throw ValidationError("--format must be markdown") }
+            if keys && !files.isEmpty { throw ValidationError("--keys reads no rule files") }
         }
 
         func run() throws {
+            if keys { return Output.standardOutput(RuleKey.markdownTable) }
             let paths = files.isEmpty ? try shippedPacks() : files
             let sets = try paths.map { try RuleOptions.parse(["--rules", $0]).load() }
             Output.standardOutput(RuleReference.markdown(sets))

@@ -23,6 +23,18 @@ import FoundationXML
         try CLI.expectGolden(r, "oldham-check.\(format == "markdown" ? "md" : format)", exitCode: 1)
     }
 
+    /// The help and the validation of --format both list the formats of the registry.
+    @Test func helpAndValidationListEveryFormat() throws {
+        let names = ["text", "json", "summary", "markdown", "html", "csv", "sarif", "junit", "github"]
+        let help = try CLI.run(["check", "--help"])
+        let listed = help.stdout.replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression)
+        #expect(listed.contains("(repeatable): \(names.joined(separator: ", "))."), "\(help.stdout)")
+        #expect(listed.contains("Formats: text (default), json, summary (one line of per-rule counts), markdown, html (a"))
+        let bad = try CLI.run(["check", "examples/send-improvement-plan.yaml", "--rules", "rules/send-plan.yaml", "--format", "xml"])
+        #expect(bad.code == 2)
+        #expect(bad.stderr.contains("unknown format 'xml'; choose from \(names.joined(separator: ", "))"), "\(bad.stderr)")
+    }
+
     @Test func theBoardPackIsSelfContainedAndAccessible() throws {
         let r = try CLI.run(["check", Self.oldham, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", "html"])
         let html = r.stdout

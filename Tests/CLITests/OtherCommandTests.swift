@@ -43,6 +43,17 @@ import Testing
         #expect(r.stdout == docs, "docs/rules-reference.md is out of date: run 'swift run stocktake rules doc > docs/rules-reference.md'")
     }
 
+    @Test func ruleKeyTableInTheDocsIsUpToDate() throws {
+        let r = try CLI.run(["rules", "doc", "--keys"])
+        #expect(r.code == 0)
+        #expect(r.stdout.hasPrefix("| rule key | required | meaning |\n"))
+        let docs = try String(contentsOf: CLI.root.appendingPathComponent("docs/rules.md"), encoding: .utf8)
+        #expect(docs.contains(r.stdout), "docs/rules.md's table of rule keys is out of date: paste 'stocktake rules doc --keys'")
+        let bad = try CLI.run(["rules", "doc", "--keys", "rules/send-plan.yaml"])
+        #expect(bad.code == 2)
+        #expect(bad.stderr.contains("--keys reads no rule files"))
+    }
+
     @Test func explainNamesTheRuleOrSuggestsOne() throws {
         let r = try CLI.run(["rules", "explain", "final-plan-imminent"])
         #expect(r.code == 0)

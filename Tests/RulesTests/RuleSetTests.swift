@@ -113,6 +113,34 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         }
     }
 
+    /// The key table drives validation: a rule lacking any key it marks required is refused,
+    /// and a key it does not list (`tags` was once accepted and dropped) is refused by name.
+    @Test func theRuleKeyTableDrivesValidation() throws {
+        let dir = try temporaryDirectory()
+        let full = ["id": "one", "title": "One", "when": "true", "message": "m"]
+        let required = RuleKey.all.filter(\.required).map(\.name)
+        #expect(Set(required) == Set(full.keys))
+        for key in required where key != "id" {
+            let pairs = full.filter { $0.key != key }.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }
+            let path = try write("ruleset: r\nrules:\n  - {\(pairs.joined(separator: ", "))}\n", "\(key).yaml", in: dir)
+            #expect(throws: RuleSetError.self) { try RuleSetLoader.load(paths: [path]) }
+            do { _ = try RuleSetLoader.load(paths: [path]) } catch {
+                #expect(error.diagnostics.map(\.message) == ["rule 'one' is missing '\(key)'"])
+            }
+        }
+        let tagged = try write("""
+        ruleset: r
+        rules:
+          - {id: one, title: One, when: "true", message: m, tags: [a]}
+        """, "tags.yaml", in: dir)
+        do {
+            _ = try RuleSetLoader.load(paths: [tagged])
+            Issue.record("a rule with tags loaded")
+        } catch {
+            #expect(error.diagnostics.map { "\($0.line):\($0.column): \($0.message)" } == ["3:53: unknown key 'tags'"])
+        }
+    }
+
     @Test func extendsOverridesRulesById() throws {
         let dir = try temporaryDirectory()
         _ = try write("""
