@@ -46,6 +46,8 @@ public struct OwnerDirectory: Sendable {
         }
         var directory = OwnerDirectory()
         let allowed = ["name", "aliases", "email", "role", "escalates-to"]
+        // Each normalised name, alias or role, with the entry it names and where it was written.
+        var named: [String: (entry: String, word: String, line: Int)] = [:]
         for item in items {
             guard let pairs = item.mapping else {
                 throw PlanError(file: path, line: item.mark.line, column: item.mark.column, "each owner must be a mapping with 'name'")
@@ -58,6 +60,25 @@ public struct OwnerDirectory: Sendable {
                 throw PlanError(file: path, line: item.mark.line, column: item.mark.column, "owner entry without a 'name'")
             }
             let aliases = (item["aliases"]?.sequence ?? []).compactMap(\.scalar)
+            // An address is one recipient: anything else could add recipients to every message.
+            if let node = item["email"], let email = node.scalar, let problem = EmailAddress.problem(email) {
+                throw PlanError(file: path, line: node.mark.line, column: node.mark.column,
+                                "'\(email)' is not one email address: \(problem)")
+            }
+            // Names, aliases and roles are matched with case and punctuation ignored: two entries
+            // that read the same that way would be merged without a word, so they are an error.
+            let words = [item["name"]] + (item["aliases"]?.sequence ?? []) + [item["role"]]
+            for node in words.compactMap({ $0 }) {
+                guard let word = node.scalar else { continue }
+                let key = Self.key(word)
+                guard !key.isEmpty else { continue }
+                if let earlier = named[key], earlier.entry != name {
+                    throw PlanError(file: path, line: node.mark.line, column: node.mark.column,
+                                    "'\(word)' (entry '\(name)') reads as '\(earlier.word)' (entry '\(earlier.entry)', line "
+                                    + "\(earlier.line)) once case and punctuation are ignored; merge the two entries or tell them apart")
+                }
+                named[key] = named[key] ?? (name, word, node.mark.line)
+            }
             directory.add(OwnerEntry(name: name, aliases: aliases, email: item["email"]?.scalar, role: item["role"]?.scalar,
                                      escalatesTo: item["escalates-to"]?.scalar))
         }

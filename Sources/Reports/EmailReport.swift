@@ -1,5 +1,13 @@
 import Foundation
+import PlanData
 import Rules
+
+/// An address that is not one addr-spec (see `EmailAddress`).
+public struct EmailError: Error, CustomStringConvertible {
+    public var address: String
+    public var problem: String
+    public var description: String { "'\(address)' is not one email address: \(problem)" }
+}
 
 /// One email: the recipient and the whole RFC 5322 message.
 public struct Email: Sendable {
@@ -26,8 +34,9 @@ public enum EmailReport {
         return map.keys.sorted().map { ($0, map[$0]!) }
     }
 
+    /// The message to one recipient; throws when `address` or `from` is not one addr-spec.
     public static func message(to name: String, address: String, findings: [Finding], result: CheckResult,
-                               from: String, date: Date) -> Email {
+                               from: String, date: Date) throws -> Email {
         let plan = result.planName ?? result.planFile
         let counts = Severity.allCases.reversed().filter { $0 != .off }.compactMap { level -> String? in
             let n = findings.filter { $0.severity == level }.count
@@ -48,15 +57,16 @@ public enum EmailReport {
         let id = Fingerprint.of([address, subject, text])
         let boundary = "stocktake-\(id)"
         var m = ""
-        m += "From: " + header(mailbox("stocktake", from)) + "\r\n"
-        m += "To: " + header(mailbox(name, address)) + "\r\n"
+        m += "From: " + (try mailbox("stocktake", from)) + "\r\n"
+        m += "To: " + (try mailbox(name, address)) + "\r\n"
         m += "Subject: " + encodedWords(subject) + "\r\n"
         m += "Date: " + rfc5322(date) + "\r\n"
         m += "Message-ID: <\(id).\(Int(date.timeIntervalSince1970))@\(header(domain))>\r\n"
         m += "MIME-Version: 1.0\r\n"
         m += "Auto-Submitted: auto-generated\r\n"
         m += "Content-Type: multipart/alternative; boundary=\"\(boundary)\"\r\n\r\n"
-        for (type, body) in [("text/plain", text), ("text/html", html)] {
+        // Plan text reaches the reader's screen: no control or bidirectional characters act there.
+        for (type, body) in [("text/plain", TerminalText.visible(text)), ("text/html", TerminalText.visible(html))] {
             m += "--\(boundary)\r\nContent-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
             m += quotedPrintable(body) + "\r\n"
         }
@@ -64,12 +74,22 @@ public enum EmailReport {
         return Email(recipient: name, address: address, subject: subject, findings: findings.count, message: m)
     }
 
-    /// `"Name" <address>` with the name encoded when it is not plain ASCII.
-    static func mailbox(_ name: String, _ address: String) -> String {
-        let clean = header(name)
-        let display = clean.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " " || $0 == "-" || $0 == ".") }
-            ? "\"\(clean)\"" : encodedWords(clean)
-        return "\(display) <\(header(address))>"
+    /// One mailbox, `Name <address>`, that a mail parser reads as one recipient whatever the name
+    /// holds. A name of only letters, digits and spaces is written as it is, quoted; one with
+    /// anything else (commas, colons, angle brackets, quotes, `@`) as a quoted string with `"` and
+    /// `\` escaped, when it is ASCII, and as RFC 2047 encoded words otherwise. The address must
+    /// be one addr-spec (the owner directory checks this when it is loaded).
+    static func mailbox(_ name: String, _ address: String) throws -> String {
+        if let problem = EmailAddress.problem(address) { throw EmailError(address: address, problem: problem) }
+        let clean = header(name).trimmingCharacters(in: .whitespaces)
+        guard !clean.isEmpty else { return "<\(address)>" }
+        let display: String
+        if clean.unicodeScalars.allSatisfy({ $0.isASCII }) {
+            display = "\"" + clean.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        } else {
+            display = encodedWords(clean, always: true)
+        }
+        return "\(display) <\(address)>"
     }
 
     /// A header value with line breaks and other control characters removed: plan text cannot add headers.
@@ -78,9 +98,11 @@ public enum EmailReport {
     }
 
     /// RFC 2047 encoded words (base64), each short enough to keep header lines under 78 characters.
-    static func encodedWords(_ s: String) -> String {
+    /// Short ASCII text (a subject) is left as it is unless `always`: a display name is always
+    /// encoded, since its words would otherwise be read as address syntax.
+    static func encodedWords(_ s: String, always: Bool = false) -> String {
         let clean = header(s)
-        if clean.allSatisfy({ $0.isASCII }) && clean.count < 70 { return clean }
+        if !always && clean.allSatisfy({ $0.isASCII }) && clean.count < 70 { return clean }
         var words: [String] = []
         var chunk = ""
         for c in clean {

@@ -40,7 +40,7 @@ struct Notify: ParsableCommand {
         if [outbox != nil, sendmail != nil, smtp != nil].filter({ $0 }).count > 1 {
             throw ValidationError("choose one of --outbox, --sendmail and --smtp")
         }
-        if EmailReport.header(from) != from || !from.contains("@") { throw ValidationError("--from must be one email address") }
+        if let problem = EmailAddress.problem(from) { throw ValidationError("--from must be one email address: \(problem)") }
     }
 
     func run() throws {
@@ -61,7 +61,14 @@ struct Notify: ParsableCommand {
                 unaddressed.append("\(name) (\(findings.count))")
                 continue
             }
-            let email = EmailReport.message(to: name, address: address, findings: findings, result: run.result, from: from, date: now)
+            let email: Email
+            do {
+                email = try EmailReport.message(to: name, address: address, findings: findings, result: run.result, from: from, date: now)
+            } catch {
+                failed += 1
+                Output.error("error: no message to \(name): \(error)")
+                continue
+            }
             if dryRun {
                 report += "would send to \(name) <\(address)>: \(email.subject)\n"
                 continue
