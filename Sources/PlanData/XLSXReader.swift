@@ -36,6 +36,9 @@ struct XLSXReader {
     let path: String
     let limits: Limits
     private let archive: Archive
+    /// The workbook's bytes (mapped, not read) and where each entry lies in them.
+    private let bytes: Data
+    private let layout: ZipLayout
 
     struct Sheet { var name: String; var part: String }
 
@@ -44,9 +47,28 @@ struct XLSXReader {
         self.limits = limits
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw PlanError(file: path, "is not a readable .xlsx workbook (not a valid zip archive)")
         }
+        guard let layout = ZipLayout(bytes) else {
+            throw PlanError(file: path, "is not a readable .xlsx workbook (its zip directory is damaged)")
+        }
+        self.layout = layout
+    }
+
+    /// Inflates a deflated entry from exactly its own bytes (see `ZipLayout`).
+    private func inflate(_ entry: Entry, _ key: String, _ consumer: (Data) throws -> Void) throws -> CRC32 {
+        guard let place = layout.places[entry.path] else { throw PlanError(file: path, "\(key) is missing from the zip directory") }
+        let start = bytes.startIndex + place.dataOffset
+        return try Data.decompress(size: Int64(place.compressedSize), bufferSize: defaultReadChunkSize, skipCRC32: false,
+                                   provider: { position, size in
+            guard position < place.compressedSize else {
+                throw PlanError(file: path, "\(key) is damaged in the workbook (its compressed data ends early)")
+            }
+            let from = start + Int(position)
+            return bytes.subdata(in: from..<min(start + place.compressedSize, from + size))
+        }, consumer: consumer)
     }
 
     /// The bytes of one part, refusing parts that expand suspiciously or are too large.
@@ -60,10 +82,11 @@ struct XLSXReader {
         var data = Data()
         let checksum: CRC32
         do {
-            checksum = try archive.extract(entry, skipCRC32: false) { chunk in
+            let collect = { (chunk: Data) throws in
                 data.append(chunk)
                 if data.count > limits.maxPartSize { throw PlanError(file: path, "\(key) is larger than \(limits.maxPartSize) bytes") }
             }
+            checksum = entry.isCompressed ? try inflate(entry, key, collect) : try archive.extract(entry, skipCRC32: false, consumer: collect)
         } catch let e as PlanError {
             throw e
         } catch {

@@ -18,6 +18,8 @@ import Testing
             + "clear the cell or enter the date"),
         ("invalid-utf8-name.xlsx", "xl/worksheets/sheet1.xml is not valid UTF-8 (at byte 24); the workbook is damaged"),
         ("invalid-utf8-entity.xlsx", "xl/worksheets/sheet1.xml is not valid UTF-8 (at byte 419); the workbook is damaged"),
+        ("unterminated-deflate.xlsx", "xl/worksheets/sheet2.xml is damaged in the workbook (its CRC-32 checksum does not "
+            + "match its content)"),
         ("damaged-entry.xlsx", "xl/worksheets/sheet1.xml is damaged in the workbook (its CRC-32 checksum does not match its content)"),
     ])
     func hostileWorkbooksExitFour(name: String, message: String) throws {
