@@ -22,6 +22,16 @@ enum Derivations {
         if let slot = schema.slot(of: "success_dates"), values[slot].isNull {
             values[slot] = .list((text("success").map { DateScanner.dates(in: $0) } ?? []).map(Value.date))
         }
+        if let slot = schema.slot(of: "kind"), values[slot].isNull {
+            // A row whose action only points at other refs ("See 2.4.1 and 2.4.2") is a reference.
+            let pointsAt = text("action").flatMap(RowShape.crossReferences)
+            values[slot] = .string(pointsAt == nil ? "action" : "reference")
+            if let r = schema.slot(of: "references"), let pointsAt {
+                var list: [Value] = []
+                if case .list(let existing) = values[r] { list = existing }
+                values[r] = .list(list + pointsAt.map(Value.string))
+            }
+        }
         if let slot = schema.slot(of: "targets"), values[slot].isNull {
             values[slot] = .list((text("success").map(targets) ?? []).map(Value.string))
         }

@@ -58,9 +58,16 @@ public struct FieldReader: Sendable {
             set("_recurrence", ts.recurrence.map(Value.string) ?? .null)
             set("_parsed", t.isEmpty ? .null : .bool(ts.parsed))
         case .people:
-            let names = owners.split(t)
-            try assignPeople(names, to: slot, in: &values)
+            let tagged = owners.splitTagged(t)
+            try assignPeople(tagged.map(\.name), to: slot, in: &values)
             set("_text", textValue)
+            if field.name == schema.ownerField, let s = schema.slot(of: "owner_organisations") {
+                var m = MapValue()
+                for (name, org) in tagged {
+                    if let org { _ = m.insert(.string(owners.canonical(name) ?? name), .string(org)) }
+                }
+                values[s] = .map(m)
+            }
         case .log:
             values[slot] = textValue
             let log = ProgressLog.entries(in: t)

@@ -18,6 +18,8 @@ public struct PlanLoader: Sendable {
     public var sheet: String?
     /// An explicit table layout, for exports the heading heuristics get wrong.
     public var profile = PlanProfile()
+    /// `plan show --explain-row N`: the line (or sheet row) whose reading the tally explains.
+    public var explainRow: Int?
 
     public init(schema: CollectionSchema, owners: OwnerDirectory = OwnerDirectory()) {
         self.schema = schema
@@ -41,6 +43,7 @@ public struct PlanLoader: Sendable {
         }
         var records: [Record] = []
         var plan = try readFormat(path: path, format: format) { records.append($0) }
+        plan.tally.similarOwners = reviewOwners(&records)
         var counts: [String: Int] = [:]
         for r in records { if case .string(let k) = r.values[keySlot] { counts[k, default: 0] += 1 } }
         plan.tally.duplicateRefs = counts.filter { $0.value > 1 }.keys.sorted(by: naturalLess)
@@ -49,6 +52,38 @@ public struct PlanLoader: Sendable {
             try body(r)
         }
         return plan
+    }
+
+    /// What the plan as a whole tells about its owners: owners run together that the plan names
+    /// on their own elsewhere are split there, and names that may be one person written two ways
+    /// are returned (for a plan-level note; only the owner directory merges them).
+    private func reviewOwners(_ records: inout [Record]) -> [[String]] {
+        guard let field = schema.ownerField, let slot = schema.slot(of: field) else { return [] }
+        func names(_ r: Record) -> [String] {
+            if case .list(let items) = r.values[slot] { return items.compactMap(\.stringValue) }
+            return []
+        }
+        let known = Set(records.flatMap(names))
+        let organisations = schema.slot(of: "owner_organisations")
+        for i in records.indices {
+            let before = names(records[i])
+            let after = before.flatMap { name in
+                reader.owners.canonical(name) != nil ? [name] : OwnerTitles.splitAtKnown(name, known)
+            }
+            guard after != before else { continue }
+            var unique: [String] = []
+            for n in after where !unique.contains(n) { unique.append(n) }
+            records[i].values[slot] = .list(unique.map(Value.string))
+            if let organisations, case .map(let m) = records[i].values[organisations], m.count > 0 {
+                var split = MapValue()
+                for (whole, parts) in zip(before, before.map { OwnerTitles.splitAtKnown($0, known) }) {
+                    guard let org = m[.string(whole)] else { continue }
+                    for p in parts { _ = split.insert(.string(p), org) }
+                }
+                records[i].values[organisations] = .map(split)
+            }
+        }
+        return OwnerTitles.similarNames(records.flatMap(names))
     }
 
     private func readFormat(path: String, format: PlanFormat?, _ body: (Record) throws -> Void) throws -> Plan {
@@ -81,6 +116,7 @@ public struct PlanLoader: Sendable {
                             + "\(sheets.map { "'\($0.name)'" }.joined(separator: ", "))); name one with --sheet")
         }
         var table = TableImporter(file: path, reader: reader, profile: profile)
+        table.explainLine = explainRow
         for row in rows { try table.add(row, body) }
         try table.finish(body)
         return try finished(table, path)
@@ -248,6 +284,7 @@ public struct PlanLoader: Sendable {
         try Self.checkUTF8(bytes, path)
         var csv = CSVReader(bytes: bytes, delimiter: delimiter)
         var table = TableImporter(file: path, reader: reader, profile: profile)
+        table.explainLine = explainRow
         do {
             while let row = try csv.next() {
                 try table.add(TableRow(cells: row.fields, line: row.line), body)

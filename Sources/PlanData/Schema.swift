@@ -99,7 +99,9 @@ public struct CollectionSchema: Sendable {
         FieldSpec("ref", .string, reading: .ref, aliases: ["id", "reference", "action ref", "outcome ref", "no", "number", "action no"]),
         FieldSpec("section", .string, aliases: ["priority area", "workstream", "theme"]),
         FieldSpec("section_lead", .string),
-        FieldSpec("action", .string, aliases: ["actions", "title", "description", "action description", "actions what we will do", "what we will do"]),
+        FieldSpec("action", .string, aliases: ["actions", "title", "description", "action description",
+                                                 "actions what we will do", "what we will do",
+                                                 "activity", "activities", "key actions"]),
         FieldSpec("owners", .list(.string), reading: .people,
                   aliases: ["owner", "lead", "leads", "action owner", "lead officer", "responsible", "lead delivery partners", "action lead"]),
         FieldSpec("due", .date, reading: .timescale,
@@ -110,7 +112,8 @@ public struct CollectionSchema: Sendable {
         FieldSpec("target", .string),
         FieldSpec("targets", .list(.string)),
         FieldSpec("success", .string, aliases: ["success criteria", "success measure", "success measures", "how will we know",
-                                                 "success criteria how we know it s achieved", "measure", "measures"]),
+                                                 "success criteria how we know it s achieved", "measure", "measures",
+                                                 "outcomes for success"]),
         FieldSpec("success_dates", .list(.date)),
         FieldSpec("progress", .string, reading: .log,
                   aliases: ["progress update", "update", "updates", "progress what steps we have taken so far",
@@ -121,5 +124,13 @@ public struct CollectionSchema: Sendable {
         FieldSpec("partners", .string, aliases: ["delivery partners", "partners"]),
         FieldSpec("resource", .string, aliases: ["resource", "resources", "resource cost and or time", "cost"]),
         FieldSpec("duplicate_ref", .bool),
+        // "action", or "reference" for a row that only points at other refs ("See 2.4.1 and 2.4.2").
+        FieldSpec("kind", .string),
+        // The refs a row points at: a reference row's targets, a ref cell's bracketed links.
+        FieldSpec("references", .list(.string)),
+        // The merged ref cell a row sits under ("PAP 1:1" for "1:1a - …").
+        FieldSpec("parent", .string),
+        // Owner → organisation, from labels such as "LA:" or "ICB:" in the owner cell.
+        FieldSpec("owner_organisations", .map(.string, .string)),
     ])
 }

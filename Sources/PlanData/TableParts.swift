@@ -135,5 +135,7 @@ extension PlanTally {
         legendRows += other.legendRows
         skipped += other.skipped
         sections += other.sections
+        self.other += other.other
+        tables += other.tables
     }
 }

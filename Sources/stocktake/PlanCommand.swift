@@ -155,10 +155,17 @@ enum PlanJSON {
             ("title_rows", .int(t.titleRows)),
             ("column_letter_rows", .int(t.columnLetterRows)),
             ("legend_rows", .int(t.legendRows)),
+            ("other_rows", .int(t.other.count)),
             ("skipped", rows(t.skipped)),
+            ("not_records", .array(t.other.map { row in
+                .object([("location", .string(row.location)), ("kind", .string(row.kind ?? "other")),
+                         ("reason", row.reason.map(JSON.string) ?? .null), ("text", .string(row.text))])
+            })),
+            ("tables", rows(t.tables)),
             ("sections", rows(t.sections)),
             ("unmapped_columns", .array(t.unmappedColumns.map(JSON.string))),
             ("duplicate_refs", .array(t.duplicateRefs.map(JSON.string))),
+            ("similar_owners", .array(t.similarOwners.map { .array($0.map(JSON.string)) })),
         ])
     }
 
@@ -185,6 +192,14 @@ enum PlanText {
             for (field, value) in zip(schema.fields, r.values) where !value.isNull && !field.isCompanion {
                 if case .bool(false) = value { continue }
                 if case .list(let items) = value, items.isEmpty { continue }
+                if field.name == "kind", value.stringValue == "action" { continue }      // the default kind
+                if case .map(let m) = value {
+                    // Owner → organisation: "ICB: Director of Commissioning; LA: Head of SEND".
+                    guard m.count > 0 else { continue }
+                    let pairs = zip(m.keys, m.values).map { "\(Template.display($1)): \(Template.display($0))" }
+                    out += "  \(field.name): \(pairs.joined(separator: "; "))\n"
+                    continue
+                }
                 out += "  \(field.name): \(Template.display(value).replacingOccurrences(of: "\n", with: "\n    "))\n"
             }
             for e in r.extras { out += "  [\(e.name)]: \(e.text)\n" }
@@ -192,10 +207,23 @@ enum PlanText {
         let t = plan.tally
         out += "\n\(t.totalRows) rows: \(t.records) records, \(t.headerRows) header, \(t.sectionRows) section, "
             + "\(t.continuationRows) continuation (merged), \(t.blankRows) blank, \(t.titleRows) title, "
-            + "\(t.columnLetterRows) column-letter, \(t.legendRows) legend, \(t.skipped.count) skipped\n"
+            + "\(t.columnLetterRows) column-letter, \(t.legendRows) legend, \(t.other.count) not records, "
+            + "\(t.skipped.count) skipped\n"
+        if !t.other.isEmpty {
+            out += "not records: " + t.otherKinds.map { "\($0.count) \($0.kind)" }.joined(separator: ", ") + "\n"
+        }
         for s in t.skipped { out += "  skipped \(s.location): \(s.reason ?? "") — \(s.text)\n" }
+        for table in t.tables { out += "  table \(table.location): \(table.reason ?? "") — \(table.text)\n" }
+        for s in t.other {
+            let text = s.text.replacingOccurrences(of: "\n", with: " / ")
+            out += "  \(s.kind ?? "other") \(s.location): \(s.reason ?? "") — \(text)\n"
+        }
         if !t.unmappedColumns.isEmpty { out += "columns kept as extras: \(t.unmappedColumns.joined(separator: ", "))\n" }
         if !t.duplicateRefs.isEmpty { out += "duplicate refs: \(t.duplicateRefs.joined(separator: ", "))\n" }
+        for group in t.similarOwners {
+            out += "owners that may be the same person: \(group.joined(separator: " / "))"
+                + " (merge them in the owner directory)\n"
+        }
         return out
     }
 }
