@@ -4,19 +4,12 @@ import Testing
 @testable import Expressions
 @testable import PlanData
 
-/// Plans in the repository's own fixtures (Tests/Fixtures/plans).
-enum RepoFixtures {
-    static let plans = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/plans")
-    static func path(_ name: String) -> String { plans.appendingPathComponent(name).path }
-}
-
 private func fieldValue(_ r: Record, _ field: String) -> Value { r.values[CollectionSchema.actions.slot(of: field)!] }
 
 /// Documents converted from PDF or Word: several tables, boxes, notes and page furniture.
 @Suite struct DocumentImportTests {
     @Test func tameside2025ReadsOnlyTheActionTables() throws {
-        let plan = try loader.load(path: RepoFixtures.path("tameside-send-improvement-plan-2025.tsv"))
+        let plan = try loader.load(path: try Fixtures.path("tameside-send-improvement-plan-2025.tsv"))
         let t = plan.tally
         #expect(t.records == 78)  // 48 PAP actions and 30 of workstream P1
         #expect(t.totalRows == 296)  // every line accounted for
@@ -112,7 +105,7 @@ private func fieldValue(_ r: Record, _ field: String) -> Value { r.values[Collec
     }
 
     @Test func tamesideWSoAReferenceRow() throws {
-        let plan = try loader.load(path: Fixtures.path("tameside-wsoa-2022.tsv"))
+        let plan = try loader.load(path: try Fixtures.path("tameside-wsoa-2022.tsv"))
         let r = try #require(plan.records.first { text($0, "ref") == "4.1.1" })
         #expect(text(r, "kind") == "reference")
         #expect(strings(r, "references") == ["2.4.1", "2.4.2"])
@@ -170,11 +163,11 @@ private func fieldValue(_ r: Record, _ field: String) -> Value { r.values[Collec
     }
 
     @Test func spellingsOfOnePersonAreReportedNotMerged() throws {
-        let plan = try loader.load(path: Fixtures.path("oldham-priority-action-plan.tsv"))
+        let plan = try loader.load(path: try Fixtures.path("oldham-priority-action-plan.tsv"))
         #expect(plan.tally.similarOwners == [["Steve Larking", "Steven Larking"]])
         let owners = Set(plan.records.flatMap { strings($0, "owners") })
         #expect(owners.contains("Steve Larking") && owners.contains("Steven Larking"))
-        let wsoa = try loader.load(path: Fixtures.path("tameside-wsoa-2022.tsv"))
+        let wsoa = try loader.load(path: try Fixtures.path("tameside-wsoa-2022.tsv"))
         #expect(
             wsoa.tally.similarOwners == [
                 ["Karen Kromilicki", "Karen Kromolicki"], ["Kristian Sulek", "Kristiane Sulek"],
