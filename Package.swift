@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "Expressions"),
         .target(name: "Timescales", dependencies: ["Expressions"]),
         .target(name: "PlanData", dependencies: ["YAML", "Expressions", "Timescales", "ZIPFoundation"]),
-        .target(name: "Rules", dependencies: ["YAML", "Expressions", "PlanData"]),
+        .target(name: "Rules", dependencies: ["YAML", "Expressions", "Timescales", "PlanData"]),
         .target(name: "Reports", dependencies: ["Rules", "PlanData", "Expressions"]),
         .target(name: "History", dependencies: ["Rules", "PlanData", "Expressions", .product(name: "GRDB", package: "GRDB.swift"),
                                                 .product(name: "GRDBSQLite", package: "GRDB.swift")]),

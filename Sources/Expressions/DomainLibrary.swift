@@ -1,10 +1,33 @@
-/// Maps the words plans use for status ("Complete", "Blue", "Confirmed complete") to canonical
-/// states ("complete"). Matching ignores case and surrounding space.
+/// Maps the words plans use for status ("Complete", "Blue", "Complete but need to evidence
+/// impact") to states ("complete", "complete-unevidenced"), and states to the properties rules
+/// read (`complete`, `needs-evidence`, `at-risk`, `vulnerable`, `not-started`, `on-track`), so
+/// that `is_complete` means the same under every legend. Matching ignores case and surrounding space.
 public struct StatusVocabulary: Sendable {
     public private(set) var states: [String: [String]] = [:]
     private var lookup: [String: String] = [:]
     /// The words exactly as listed: most plans write them so, and this skips normalising.
     private var exact: [String: String] = [:]
+    /// Which source (rule file) mapped each normalised word: a later source may re-map a word,
+    /// the same source may not list it twice.
+    private var origin: [String: String] = [:]
+    /// Properties of states beyond the built-in ones (`states:` of a rule file).
+    private var declared: [String: Set<String>] = [:]
+    /// The name of the legend chosen for the plan (shipped, detected or forced), for report heads.
+    public var legend: String?
+
+    /// What the states of the shipped legends mean. A state not listed here (nor declared) has
+    /// only itself as property, so `status_is(s, "closure-recommended")` still works by name.
+    public static let builtInProperties: [String: Set<String>] = [
+        "not-started": ["not-started"],
+        "on-track": ["on-track"],
+        "vulnerable": ["vulnerable"],
+        "at-risk": ["at-risk"],
+        "complete": ["complete"],
+        "complete-unevidenced": ["complete", "needs-evidence"],
+    ]
+
+    /// The properties a state can declare.
+    public static let knownProperties = ["complete", "needs-evidence", "at-risk", "vulnerable", "not-started", "on-track"]
 
     public init() {}
 
@@ -14,16 +37,33 @@ public struct StatusVocabulary: Sendable {
         }
     }
 
-    public mutating func add(state: String, words: [String]) throws {
-        states[state, default: []].append(contentsOf: words)
+    /// Maps `words` to `state`. A word `source` already mapped to another state is a conflict;
+    /// one an earlier source mapped is moved to `state` (the later file wins).
+    public mutating func add(state: String, words: [String], source: String = "") throws {
         for word in words + [state] {
-            exact[word] = state
             let key = Self.normalise(word)
             if let other = lookup[key], other != state {
-                throw StatusConflict(word: word, first: other, second: state)
+                if origin[key] == source && word != state { throw StatusConflict(word: word, first: other, second: state) }
+                if word == state { continue }      // a state's own name stays its own
+                states[other]?.removeAll { Self.normalise($0) == key }
+                exact = exact.filter { Self.normalise($0.key) != key }
             }
-            lookup[key] = state
+            if word != state || lookup[key] == nil {
+                lookup[key] = state
+                exact[word] = state
+            }
+            if word != state {
+                origin[key] = source
+                if !(states[state]?.contains(word) ?? false) { states[state, default: []].append(word) }
+            } else if states[state] == nil {
+                states[state] = []
+            }
         }
+    }
+
+    /// Declares what a state means (a rule file's `states:`), replacing what it meant before.
+    public mutating func declare(state: String, properties: Set<String>) {
+        declared[state] = properties
     }
 
     /// The canonical state of a status text, or nil when the vocabulary does not know it.
@@ -31,9 +71,32 @@ public struct StatusVocabulary: Sendable {
         exact[text] ?? lookup[Self.normalise(text)]
     }
 
+    /// What a state means: its declared or built-in properties, or just its own name.
+    public func properties(ofState state: String) -> Set<String> {
+        declared[state] ?? Self.builtInProperties[state] ?? [state]
+    }
+
+    /// Whether a status text means `property` (or is the state of that name).
+    public func has(_ text: String, _ property: String) -> Bool {
+        guard let state = state(of: text) else { return false }
+        return state == property || properties(ofState: state).contains(property)
+    }
+
+    /// The words (not state names) whose state has `property`, longest first.
+    public func words(with property: String) -> [String] {
+        states.filter { $0.key == property || properties(ofState: $0.key).contains(property) }
+            .flatMap(\.value).sorted { ($0.count, $0) > ($1.count, $1) }
+    }
+
+    /// Every word listed, each once.
+    public var allWords: [String] { states.values.flatMap { $0 }.sorted() }
+
     static func normalise(_ s: String) -> String {
         s.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
+
+    /// How a text is normalised for matching (case and spaces), for callers that count words.
+    public static func key(_ s: String) -> String { normalise(s) }
 
     public struct StatusConflict: Error, CustomStringConvertible {
         public var word: String, first: String, second: String
@@ -128,19 +191,19 @@ enum DomainLibrary {
                 }
             }),
             Function("is_complete", [Overload([.string], .bool), Overload([.null], .bool)],
-                     summary: "the status means 'complete' in the rule set's status vocabulary", .unary { v throws(EvalError) in
+                     summary: "the status's state means complete (complete, or complete with impact still to evidence)", .unary { v throws(EvalError) in
                 switch v {
                 case .null: return .bool(false)
-                case .string(let s): return .bool(statuses.state(of: s) == "complete")
+                case .string(let s): return .bool(statuses.has(s, "complete"))
                 default: throw EvalError.noOverload("is_complete", [v])
                 }
             }),
             Function("status_is", [Overload([.string, .string], .bool), Overload([.null, .string], .bool)],
-                     summary: "the status maps to the named canonical state", .binary { v, state throws(EvalError) in
+                     summary: "the status maps to the named state, or to a state with that property", .binary { v, state throws(EvalError) in
                 guard case .string(let wanted) = state else { throw EvalError.noOverload("status_is", [v, state]) }
                 switch v {
                 case .null: return .bool(false)
-                case .string(let s): return .bool(statuses.state(of: s) == wanted)
+                case .string(let s): return .bool(statuses.has(s, wanted))
                 default: throw EvalError.noOverload("status_is", [v, state])
                 }
             }),

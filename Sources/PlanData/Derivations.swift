@@ -38,27 +38,67 @@ enum Derivations {
     }
 
     /// Phrases that say an action is finished, and look-alikes that do not.
-    private static let completion = try! NSRegularExpression(pattern:
+    static let completion = try! NSRegularExpression(pattern:
         #"(confirmed complete|(?:this )?action is (?:now )?complete(?:d)?|agreed (?:as|to be) complete|recommendation to close|agreed to close|action (?:has been )?closed|(?:marked|signed off) as complete|action complete\b|(?<=^|: |- |– )complete\b(?!d))"#,
         options: [.caseInsensitive])
-    private static let notYet = try! NSRegularExpression(pattern:
+    static let notYet = try! NSRegularExpression(pattern:
         #"(will be complete|to remain open|can be closed when|not (?:yet )?complete|once complete|until complete)"#,
         options: [.caseInsensitive])
 
     /// The last completion phrase in the text, unless its sentence says it is not yet so.
-    static func inferredStatus(_ text: String) -> String? {
+    static func inferredStatus(_ text: String) -> String? { StatusInference.inferred(in: text, extra: nil) }
+}
+
+/// Completion read from a progress log: the built-in phrases ("Confirmed complete", "Agreed to
+/// close", …) and those a rule set adds (its words whose state means complete), each unless its
+/// sentence says it is not yet so ("will be complete once …").
+public enum StatusInference {
+    /// The phrases the built-in pattern finds, as the vocabulary knows them (a rule set's
+    /// vocabulary starts from these, so that `is_complete(status_inferred)` holds for each).
+    public static let builtInPhrases: [(state: String, words: [String])] = [
+        ("complete", ["Confirmed complete", "Action is complete", "Action is completed", "Action is now complete",
+                      "Action is now completed", "This action is complete", "This action is completed",
+                      "This action is now complete", "This action is now completed", "Agreed as complete",
+                      "Agreed to be complete", "Agreed to close", "Action closed", "Action has been closed",
+                      "Marked as complete", "Signed off as complete", "Action complete", "Complete"]),
+        ("closure-recommended", ["Recommendation to close"]),
+    ]
+
+    /// A pattern finding any of `phrases` as whole words, ignoring case (nil for none).
+    public static func pattern(for phrases: [String]) -> NSRegularExpression? {
+        let words = phrases.filter { $0.split(separator: " ").count >= 2 }
+        guard !words.isEmpty else { return nil }
+        let alternatives = words.map { phrase in
+            phrase.split(whereSeparator: \.isWhitespace).map { NSRegularExpression.escapedPattern(for: String($0)) }
+                .joined(separator: "\\s+")
+        }
+        return try? NSRegularExpression(pattern: "(?<![\\w])(" + alternatives.joined(separator: "|") + ")(?![\\w])",
+                                        options: [.caseInsensitive])
+    }
+
+    /// The last completion phrase in `text` (built-in, or one `extra` finds), unless its sentence
+    /// says it is not yet so. Phrases `extra` finds are given as written in the text.
+    public static func inferred(in text: String, extra: NSRegularExpression?) -> String? {
         let range = NSRange(text.startIndex..., in: text)
-        var found: String?
-        for m in completion.matches(in: text, range: range) {
+        var found: (at: Int, phrase: String)?
+        let matches = Derivations.completion.matches(in: text, range: range).map { ($0, true) }
+            + (extra?.matches(in: text, range: range) ?? []).map { ($0, false) }
+        for (m, builtIn) in matches.sorted(by: { $0.0.range.location < $1.0.range.location }) {
             let r = Range(m.range, in: text)!
             let sentenceStart = text[..<r.lowerBound].lastIndex(where: { $0 == "." || $0 == "\n" }).map { text.index(after: $0) } ?? text.startIndex
             let sentence = String(text[sentenceStart..<r.upperBound])
-            if notYet.firstMatch(in: sentence, range: NSRange(sentence.startIndex..., in: sentence)) == nil {
-                found = String(text[r]).prefix(1).uppercased() + String(text[r]).dropFirst().lowercased()
+            if Derivations.notYet.firstMatch(in: sentence, range: NSRange(sentence.startIndex..., in: sentence)) == nil,
+               m.range.location >= found?.at ?? 0 {
+                let phrase = builtIn ? String(text[r]).prefix(1).uppercased() + String(text[r]).dropFirst().lowercased()
+                    : String(text[r]).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                found = (m.range.location, phrase)
             }
         }
-        return found
+        return found?.phrase
     }
+}
+
+extension Derivations {
 
     /// `Baseline: 38% (2023)` → "38% (2023)"; `Baseline - not available` → "Not available".
     static func labelledBaseline(_ text: String) -> String? {

@@ -34,7 +34,7 @@ public enum HTMLReport {
         <body>
         <header>
         <h1>Escalations: \(esc(title))</h1>
-        <p class="meta">\(result.records) records checked against <strong>\(esc(result.ruleSet))</strong> v\(esc(result.ruleSetVersion)) as of <time datetime="\(result.asOf)">\(result.asOf)</time>. Source: <code>\(esc(result.planFile))</code>.</p>
+        <p class="meta">\(result.records) records checked against <strong>\(esc(result.ruleSet))</strong> v\(esc(result.ruleSetVersion)) as of <time datetime="\(result.asOf)">\(result.asOf)</time>. Source: <code>\(esc(result.planFile))</code>.</p>\(result.notes.map { "\n<p class=\"meta\">\(esc($0))</p>" }.joined())
         </header>
         <main>
         <section aria-labelledby="summary"><h2 id="summary">Summary</h2>

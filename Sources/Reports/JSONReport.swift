@@ -35,6 +35,7 @@ public enum JSONReport {
             ("as_of", .string(result.asOf.description)),
             ("plan", .object([("file", .string(result.planFile)), ("name", result.planName.map(JSON.string) ?? .null)])),
             ("ruleset", .object([("name", .string(result.ruleSet)), ("version", .string(result.ruleSetVersion))])),
+            ("notes", .array(result.notes.map(JSON.string))),
             ("summary", summary),
         ]
         var out = ByteBuffer(capacity: 4096)

@@ -13,6 +13,8 @@ public enum MarkdownReport {
         let shown = result.findings.filter { $0.waiver == nil }
         var out = "# Escalations: \(cell(result.planName ?? result.planFile))\n\n"
         out += "\(result.records) records checked against **\(cell(result.ruleSet))** v\(cell(result.ruleSetVersion)) as of \(result.asOf).\n\n"
+        for note in result.notes { out += "- \(cell(note))\n" }
+        if !result.notes.isEmpty { out += "\n" }
         out += "| Severity | Findings |\n|---|---:|\n"
         for level in Severity.allCases.reversed() where level != .off {
             out += "| \(level.rawValue.capitalized) | \(result.count(level)) |\n"

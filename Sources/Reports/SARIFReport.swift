@@ -23,15 +23,15 @@ public enum SARIFReport {
         let results: [JSON] = result.findings.map { f in
             var region: [(String, JSON)] = [("startLine", .int(max(1, f.source.line)))]
             if let c = f.source.column { region.append(("startColumn", .int(c))) }
+            // A finding about the plan is a result on the file, with no region.
+            let physical: [(String, JSON)] = [("artifactLocation", .object([("uri", .string(f.source.file))]))]
+                + (f.aboutPlan ? [] : [("region", .object(region))])
             var pairs: [(String, JSON)] = [("ruleId", .string(f.rule))]
             if let i = index[f.rule] { pairs.append(("ruleIndex", .int(i))) }
             pairs += [
                 ("level", .string(level(f.severity))),
                 ("message", .object([("text", .string(f.message))])),
-                ("locations", .array([.object([("physicalLocation", .object([
-                    ("artifactLocation", .object([("uri", .string(f.source.file))])),
-                    ("region", .object(region)),
-                ]))])])),
+                ("locations", .array([.object([("physicalLocation", .object(physical))])])),
                 ("partialFingerprints", .object([("stocktake/v1", .string(f.fingerprint))])),
             ]
             if let w = f.waiver {
@@ -57,7 +57,8 @@ public enum SARIFReport {
                     ("rules", .array(descriptors)),
                 ]))])),
                 ("results", .array(results)),
-                ("properties", .object([("asOf", .string(result.asOf.description)), ("ruleSet", .string(result.ruleSet))])),
+                ("properties", .object([("asOf", .string(result.asOf.description)), ("ruleSet", .string(result.ruleSet)),
+                                        ("notes", .array(result.notes.map(JSON.string)))])),
             ])])),
         ])
         return doc.serialized() + "\n"

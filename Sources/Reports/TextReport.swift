@@ -17,6 +17,7 @@ public enum TextReport {
         let plan = result.planName.map { "\(t($0)) (\(t(result.planFile)))" } ?? t(result.planFile)
         var out = "\(plan): \(result.records) record\(result.records == 1 ? "" : "s") checked against "
             + "\(t(result.ruleSet)) v\(t(result.ruleSetVersion)) as of \(result.asOf)\n"
+        for note in result.notes { out += "  \(t(note))\n" }
         let counts = Severity.allCases.reversed().filter { $0 != .off && result.count($0) > 0 }
             .map { "\(result.count($0)) \($0.rawValue)" }
         let waived = result.findings.filter { $0.waiver != nil }.count
@@ -50,7 +51,7 @@ public enum TextReport {
                     details.append("escalate to: \(f.escalateTo.joined(separator: " → "))")
                 }
                 if let h = f.history, h.runs > 1 { details.append("reported since \(h.firstSeen) (\(h.runs) runs)") }
-                details.append(f.source.description)
+                details.append(f.aboutPlan ? f.source.file : f.source.description)
                 text += "      " + paint(t(details.joined(separator: " · ")), "2") + "\n"
             }, chunk: chunk)
         }

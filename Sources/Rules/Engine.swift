@@ -13,8 +13,10 @@ public struct Engine {
     let activation: Activation
     var findings: [Finding] = []
     var stats: [RuleStats]
+    /// Fields rules need, unknown status words and progress after the check date (see `PlanFacts`).
+    var facts: PlanFacts
     /// Findings per severity, by rank (an array: this is counted for every finding).
-    private var levelCounts = [Int](repeating: 0, count: Severity.allCases.count)
+    var levelCounts = [Int](repeating: 0, count: Severity.allCases.count)
     var records = 0
     /// Rules that read `records` compare each record with the whole collection, so records are
     /// held until the end; otherwise they are checked as they stream past.
@@ -47,7 +49,6 @@ public struct Engine {
         self.ruleSet = ruleSet
         self.schema = ruleSet.collections[collection] ?? .actions
         self.asOf = asOf
-        self.countOnly = countOnly
         rules = ruleSet.rules.filter { $0.appliesTo == collection && $0.maxLevel != .off && (only?.contains($0.id) ?? true) }
         activation = Activation(globals: [ruleSet.parametersValue, .list([]), noHistory], today: asOf)
         stats = rules.map { RuleStats(rule: $0.id) }
@@ -59,7 +60,13 @@ public struct Engine {
                     || rule.severity.contains { $0.condition?.globalReferences.contains(global) == true }
             }
         }
-        needsAllRecords = reads("records")
+        facts = PlanFacts(rules: rules, schema: schema, statuses: ruleSet.statuses, watchesStatuses: ruleSet.readsStatuses)
+        // What is said of the plan as a whole needs every record: rules that need fields, rules
+        // covered by others, logs read as of the check date. Large casework tables have none.
+        needsAllRecords = reads("records") || !facts.needed.isEmpty || facts.readsProgress
+            || rules.contains { !$0.coveredBy.isEmpty }
+        // Withdrawing and folding findings needs them built: plans read whole are small.
+        self.countOnly = countOnly && !needsAllRecords
         usesHistory = reads("history")
         self.history = history
         self.keepSnapshots = keepSnapshots
@@ -70,6 +77,9 @@ public struct Engine {
     /// Checks one record (the engine has been built for its collection).
     public mutating func check(_ record: Record) {
         records += 1
+        var record = record
+        if facts.readsProgress { facts.view(&record.values, asOf: asOf) }
+        facts.observe(record.values, ruleSet.statuses)
         if needsAllRecords {
             held.append(record)
             return
@@ -84,10 +94,15 @@ public struct Engine {
             if usesHistory { activation.globals[2] = history?.facts(forKey: key) ?? noHistory }
             if keepSnapshots { snapshots.append(Engine.snapshot(schema, key: key) { record.values[$0] }) }
         }
+        // The plan's own at-risk rating orders a record's findings before others of their severity.
+        var rated = 0
+        if let slot = facts.statusSlot, case .string(let s) = record.values[slot], ruleSet.statuses.has(s, "at-risk") { rated = Engine.ratedAtRisk }
         for i in rules.indices {
             stats[i].examined += 1
             let outcome = outcome(i)
-            if count(i, outcome), !countOnly { findings.append(Engine.finding(rules[i], outcome, record, activation, schema)) }
+            if count(i, outcome), !countOnly {
+                findings.append(Engine.finding(rules[i], outcome, record, activation, schema, boost: rated))
+            }
         }
     }
 
@@ -137,9 +152,23 @@ public struct Engine {
             for record in held { evaluate(record) }
             held = []
         }
-        return CheckResult(asOf: asOf, ruleSet: ruleSet.name, ruleSetVersion: ruleSet.version, planFile: planFile,
-                           planName: planName, records: records, findings: ordered ? CheckResult.prioritised(findings) : findings, stats: stats,
-                           severityCounts: Engine.severityCounts(levelCounts))
+        var notes: [String] = []
+        if records > 0 && !countOnly {
+            var plan = withdrawInapplicable(planFile: planFile)
+            foldCovered()
+            if let f = unknownStatusFinding(planFile: planFile) { plan.append(f) }
+            for f in plan { levelCounts[f.severity.rank] += 1 }
+            findings += plan
+            if facts.entriesCut > 0 {
+                notes.append("\(facts.entriesCut) progress entr\(facts.entriesCut == 1 ? "y" : "ies") dated after \(asOf) "
+                             + "(in \(facts.recordsCut) record\(facts.recordsCut == 1 ? "" : "s")) ignored")
+            }
+        }
+        var result = CheckResult(asOf: asOf, ruleSet: ruleSet.name, ruleSetVersion: ruleSet.version, planFile: planFile,
+                                 planName: planName, records: records, findings: ordered ? CheckResult.prioritised(findings) : findings,
+                                 stats: stats, severityCounts: Engine.severityCounts(levelCounts))
+        result.notes = notes
+        return result
     }
 
     enum Outcome {
@@ -193,15 +222,20 @@ public struct Engine {
         return finding(rule, outcome, record, activation, schema)
     }
 
-    static func finding(_ rule: Rule, _ outcome: Outcome, _ record: Record, _ activation: Activation, _ schema: CollectionSchema) -> Finding {
+    /// Added to the priority of findings on a record the plan itself rates at risk (or delayed):
+    /// below statutory findings, above any rule's own priority.
+    static let ratedAtRisk = 25_000
+
+    static func finding(_ rule: Rule, _ outcome: Outcome, _ record: Record, _ activation: Activation, _ schema: CollectionSchema,
+                        boost: Int = 0) -> Finding {
         switch outcome {
         case .fired(let level):
             var extra = 0
             if let p = rule.priority, case .int(let v)? = try? p.evaluate(activation) {
-                extra = Int(max(0, min(49_999, v)))
+                extra = Int(max(0, min(24_999, v)))
             }
             return makeFinding(rule, record, schema, activation, level: level, message: rule.message.render(activation),
-                               priority: level.rankWeight + (rule.statutory ? 50_000 : 0) + extra, error: false)
+                               priority: level.rankWeight + (rule.statutory ? 50_000 : 0) + boost + extra, error: false)
         case .failed(let why):
             return failure(rule, record, schema, activation, why)
         case .quiet:

@@ -137,9 +137,11 @@ public final class Finding: Sendable {
         let due: Day?, dueOriginal: Day?
         let section: String?
         let details: Details
+        let aboutPlan: Bool
 
         init(ref: String, source: SourceLocation, fingerprint: String, evaluationError: Bool, due: Day?, dueOriginal: Day?,
-             section: String?, details: Details) {
+             section: String?, details: Details, aboutPlan: Bool = false) {
+            self.aboutPlan = aboutPlan
             self.ref = ref
             self.source = source
             self.fingerprint = fingerprint
@@ -177,6 +179,24 @@ public final class Finding: Sendable {
     }
 
     public var message: String { details.message }
+
+    /// True for a finding about the plan as a whole (a column it lacks, words its legend does
+    /// not know), not about one record: its ref is "(plan)" and its source the plan file.
+    public var aboutPlan: Bool {
+        if case .known(let k) = said { return k.aboutPlan }
+        return false
+    }
+
+    /// The same finding with `note` after its message: what a covered rule said of the record.
+    func noting(_ note: String) -> Finding {
+        guard case .known(let k) = said else { return self }
+        var details = k.details
+        details.message += "; " + note
+        let known = Known(ref: k.ref, source: k.source, fingerprint: k.fingerprint, evaluationError: k.evaluationError, due: k.due,
+                          dueOriginal: k.dueOriginal, section: k.section, details: details, aboutPlan: k.aboutPlan)
+        return Finding(kind, said: .known(known), context: context, priority: priority, waiver: waiver, history: history,
+                       escalation: escalation)
+    }
     public var values: [(name: String, value: Value)] { details.values }
 
     /// The owners as the owner field's value: one name, a list of them or null.
@@ -197,9 +217,10 @@ public final class Finding: Sendable {
     convenience init(rule: String, title: String, severity: Severity, statutory: Bool, ref: String, message: String, owners: [String],
          escalateTo: [String], source: SourceLocation, values: [(name: String, value: Value)], priority: Int,
          fingerprint: String, evaluationError: Bool, waiver: Waiver? = nil, history: FindingHistory? = nil, due: Day? = nil,
-         dueOriginal: Day? = nil, section: String? = nil, escalation: EscalationLevel? = nil) {
+         dueOriginal: Day? = nil, section: String? = nil, escalation: EscalationLevel? = nil, aboutPlan: Bool = false) {
         let known = Known(ref: ref, source: source, fingerprint: fingerprint, evaluationError: evaluationError, due: due,
-                          dueOriginal: dueOriginal, section: section, details: Details(message: message, owners: owners, values: values))
+                          dueOriginal: dueOriginal, section: section, details: Details(message: message, owners: owners, values: values),
+                          aboutPlan: aboutPlan)
         self.init(FindingKind(rule: rule, title: title, severity: severity, statutory: statutory, escalateTo: escalateTo),
                   said: .known(known), priority: priority, waiver: waiver, history: history, escalation: escalation)
     }
@@ -250,6 +271,8 @@ public struct RuleStats: Sendable {
     public var examined = 0
     public var flagged = 0
     public var errors = 0
+    /// False when a field the rule needs is blank in every record: its findings were withdrawn.
+    public var applicable = true
 }
 
 /// Everything a report needs about one run.
@@ -266,6 +289,9 @@ public struct CheckResult: Sendable {
     public var severityCounts: [Severity: Int]
     /// Set when the run was compared with a baseline report.
     public var baseline: BaselineCounts?
+    /// What the report head says about how the plan was read: the status legend and how it was
+    /// chosen, progress entries ignored as dated after the check date.
+    public var notes: [String] = []
 
     public func count(_ severity: Severity) -> Int {
         severityCounts[severity] ?? 0

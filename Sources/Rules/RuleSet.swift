@@ -1,4 +1,5 @@
 import Expressions
+import Foundation
 import PlanData
 import YAML
 
@@ -17,6 +18,17 @@ public struct RuleSet: Sendable {
     public var parameters: [(name: String, value: Value)] = []
     /// `escalation:` — the ladder findings climb (the last file that gives one wins).
     public var ladder: Ladder?
+    /// The `legend:` name of a status legend one of the files read (nil: the rule set pins none,
+    /// and the legend is chosen for each plan, see `Legend.choose`).
+    public var pinnedLegend: String?
+
+    /// Whether any rule reads statuses through the legend (`is_complete`, `status_is`, `rag`).
+    public var readsStatuses: Bool {
+        rules.contains { rule in
+            ([rule.condition.source, rule.message.source] + rule.severity.compactMap { $0.condition?.source })
+                .contains { $0.range(of: #"\b(is_complete|status_is|rag)\s*\("#, options: .regularExpression) != nil }
+        }
+    }
 
     /// Every field of the collection, plus the globals `params` (the parameters) and `records`
     /// (the whole collection, for rules that compare a record with the others).
@@ -70,12 +82,17 @@ public final class Rule: Sendable {
     public let statutory: Bool
     public let priority: Program?
     public let examples: [Example]
+    /// Fields the rule needs the plan to have (each a list of alternatives): when every record
+    /// leaves them blank the rule is not applicable to the plan, and one plan-level finding says so.
+    public let needs: [[String]]
+    /// Rules whose finding on the same record covers this one's: it is folded into theirs as a note.
+    public let coveredBy: [String]
     public let file: String
     public let mark: Mark
 
     init(id: String, title: String, appliesTo: String, condition: Program, severity: [Grade], escalateTo: [String],
          message: Template, rationale: String?, cite: String?, statutory: Bool, priority: Program?, examples: [Example],
-         file: String, mark: Mark) {
+         needs: [[String]] = [], coveredBy: [String] = [], file: String, mark: Mark) {
         self.id = id
         self.title = title
         self.appliesTo = appliesTo
@@ -88,6 +105,8 @@ public final class Rule: Sendable {
         self.statutory = statutory
         self.priority = priority
         self.examples = examples
+        self.needs = needs
+        self.coveredBy = coveredBy
         self.file = file
         self.mark = mark
         kinds = Severity.allCases.map { FindingKind(rule: id, title: title, severity: $0, statutory: statutory, escalateTo: escalateTo) }

@@ -8,8 +8,14 @@ import YAML
 public enum RuleSetLoader {
     /// Loads one or more rule files; later files (and files after those they extend) override
     /// earlier rules with the same id.
-    public static func load(paths: [String]) throws(RuleSetError) -> RuleSet {
+    /// `legend`: a status legend read before the rule files (so that their `statuses:` add to
+    /// it and may re-map its words), as `--statuses` or legend detection chooses.
+    public static func load(paths: [String], legend: Legend? = nil) throws(RuleSetError) -> RuleSet {
         var loader = Loader()
+        if let legend {
+            loader.forcedLegend = true
+            loader.readFile(legend.path, extendedFrom: nil, data: legend.data, isLegend: true)
+        }
         for path in paths { loader.readFile(path, extendedFrom: nil) }
         let set = loader.build()
         if !loader.diagnostics.isEmpty {
@@ -49,13 +55,19 @@ private struct Loader {
     private var description: String?
     private var files: [String] = []
     private var statusNodes: [(state: String, words: [String], file: SourceFile, node: Node)] = []
+    private var stateNodes: [(state: String, properties: Set<String>)] = []
+    /// The `legend:` names of the files read (a rule set that reads one pins its legend).
+    private var legends: [String] = []
+    /// A legend given to `load` replaces those the rule files pin: their words are not read.
+    var forcedLegend = false
     private var collectionNodes: [(name: String, node: Node, file: SourceFile)] = []
     private var parameters: [(name: String, value: Value)] = []
     private var ladderNode: (node: Node, file: SourceFile)?
     /// One expression environment per collection: building one registers every function.
     private var environments: [String: Environment] = [:]
 
-    static let topKeys = ["ruleset", "version", "description", "extends", "statuses", "collections", "parameters", "escalation", "rules"]
+    static let topKeys = ["ruleset", "version", "description", "extends", "legend", "statuses", "states", "collections",
+                          "parameters", "escalation", "rules"]
 
     mutating func report(_ file: SourceFile, _ mark: Mark, _ message: String) {
         diagnostics.append(Diagnostic(file: file.path, line: mark.line, column: mark.column, message))
@@ -79,7 +91,8 @@ private struct Loader {
         return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(name).path
     }
 
-    mutating func readFile(_ path: String, extendedFrom: (SourceFile, Node)?) {
+    mutating func readFile(_ path: String, extendedFrom: (SourceFile, Node)?, data given: [UInt8]? = nil,
+                           isLegend: Bool = false) {
         let key = URL(fileURLWithPath: path).standardizedFileURL.path
         if reading.contains(key) {
             if let (file, node) = extendedFrom { report(file, node.mark, "'extends' makes a cycle back to \(path)") }
@@ -98,8 +111,8 @@ private struct Loader {
             return
         }
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              let data = FileManager.default.contents(atPath: path) else {
+        guard let data = given.map({ Data($0) }) ?? (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                && !isDirectory.boolValue ? FileManager.default.contents(atPath: path) : nil) else {
             let why = isDirectory.boolValue ? "is a directory, not a rule file" : "no such file"
             if let (file, node) = extendedFrom {
                 report(file, node.mark, "cannot extend \(path): \(why)")
@@ -139,7 +152,7 @@ private struct Loader {
             }
             return
         }
-        files.append(path)
+        if given == nil { files.append(path) }
         checkKeys(pairs, allowed: Self.topKeys, in: file)
         if let ext = root["extends"] {
             for item in ext.sequence ?? [ext] {
@@ -155,14 +168,16 @@ private struct Loader {
                 readFile(target, extendedFrom: (file, item))
             }
         }
-        if extendedFrom == nil || name == nil {
+        let pinsLegend = root["legend"] != nil
+        if let l = root["legend"], let n = scalar(l, "legend", file), isLegend || !forcedLegend { legends.append(n) }
+        if !isLegend && (extendedFrom == nil || name == nil) {
             if let n = root["ruleset"] { name = scalar(n, "ruleset", file) } else if extendedFrom == nil {
                 report(file, root.mark, "missing 'ruleset:' (the rule set's name)")
             }
             if let v = root["version"] { version = scalar(v, "version", file) ?? version }
             if let d = root["description"] { description = scalar(d, "description", file) }
         }
-        if let statuses = root["statuses"] {
+        if let statuses = root["statuses"], isLegend || !(pinsLegend && forcedLegend) {
             if let pairs = statuses.mapping {
                 for pair in pairs {
                     guard let state = pair.key.scalar else { continue }
@@ -175,6 +190,24 @@ private struct Loader {
             } else {
                 report(file, statuses.mark, "'statuses' must map each state to a list of words")
             }
+        }
+        if let states = root["states"] {
+            for pair in states.mapping ?? [] {
+                guard let state = pair.key.scalar else { continue }
+                var properties: Set<String> = []
+                for node in pair.value.sequence ?? [pair.value] {
+                    guard let p = node.scalar, StatusVocabulary.knownProperties.contains(p) else {
+                        let word = node.scalar ?? node.kindName
+                        report(file, node.mark, "unknown status property '\(word)'"
+                               + Suggest.hint(for: word, among: StatusVocabulary.knownProperties)
+                               + " (properties: \(StatusVocabulary.knownProperties.joined(separator: ", ")))")
+                        continue
+                    }
+                    properties.insert(p)
+                }
+                stateNodes.append((state, properties))
+            }
+            if states.mapping == nil { report(file, states.mark, "'states' must map each state to a list of properties") }
         }
         if let escalation = root["escalation"] { ladderNode = (escalation, file) }
         if let params = root["parameters"] {
@@ -276,11 +309,15 @@ private struct Loader {
 
     mutating func build() -> RuleSet {
         var statuses = StatusVocabulary()
+        // The phrases completion is read from in progress logs come first: any file may re-map them.
+        for (state, words) in StatusInference.builtInPhrases { try? statuses.add(state: state, words: words, source: "") }
         for entry in statusNodes {
-            do { try statuses.add(state: entry.state, words: entry.words) } catch {
+            do { try statuses.add(state: entry.state, words: entry.words, source: entry.file.path) } catch {
                 report(entry.file, entry.node.mark, "\(error)")
             }
         }
+        for entry in stateNodes { statuses.declare(state: entry.state, properties: entry.properties) }
+        statuses.legend = legends.last
         var collections = ["actions": CollectionSchema.actions]
         for (name, node, file) in collectionNodes {
             if let schema = buildCollection(name, node, file, existing: collections[name]) { collections[name] = schema }
@@ -289,8 +326,18 @@ private struct Loader {
                           statuses: statuses, collections: collections, rules: [])
         set.parameters = parameters
         if let (node, file) = ladderNode { set.ladder = buildLadder(node, file) }
+        set.pinnedLegend = legends.last
         for raw in rawRules {
             if let rule = buildRule(raw, set) { set.rules.append(rule) }
+        }
+        let ids = set.rules.map(\.id)
+        for rule in set.rules {
+            for other in rule.coveredBy where !ids.contains(other) || other == rule.id {
+                diagnostics.append(Diagnostic(file: rule.file, line: rule.mark.line, column: rule.mark.column,
+                                              other == rule.id ? "rule '\(rule.id)' cannot be covered by itself"
+                                              : "rule '\(rule.id)' is covered by '\(other)', which is not a rule"
+                                              + Suggest.hint(for: other, among: ids)))
+            }
         }
         return set
     }
@@ -411,13 +458,30 @@ private struct Loader {
         }
         let priority = node["priority"].flatMap { self.priority($0, env, file) }
         let schema = set.collections[appliesTo]!
+        var needs: [[String]] = []
+        if let n = node["needs"] {
+            for item in n.sequence ?? [n] {
+                guard let text = scalar(item, "needs", file) else { continue }
+                let fields = text.components(separatedBy: " or ").map { $0.trimmingCharacters(in: .whitespaces) }
+                for f in fields where schema.slot(of: f) == nil {
+                    report(file, item.mark, "'needs' names field '\(f)', which collection '\(appliesTo)' does not have"
+                           + Suggest.hint(for: f, among: schema.fieldNames))
+                }
+                needs.append(fields)
+            }
+        }
+        var coveredBy: [String] = []
+        if let c = node["covered-by"] {
+            for item in c.sequence ?? [c] { if let id = scalar(item, "covered-by", file) { coveredBy.append(id) } }
+        }
         let examples = (node["examples"]?.sequence ?? []).compactMap { example($0, schema, file) }
         if let e = node["examples"], e.sequence == nil { report(file, e.mark, "'examples' must be a list") }
         guard diagnostics.count == before, let title, let condition, let message, let severity else { return nil }
         return Rule(id: raw.id, title: title, appliesTo: appliesTo, condition: condition, severity: severity,
                     escalateTo: escalateTo, message: message,
                     rationale: node["rationale"]?.scalar, cite: node["cite"]?.scalar,
-                    statutory: statutory, priority: priority, examples: examples, file: file.path, mark: node.mark)
+                    statutory: statutory, priority: priority, examples: examples, needs: needs, coveredBy: coveredBy,
+                    file: file.path, mark: node.mark)
     }
 
     private mutating func grades(_ node: Node?, _ env: Environment, _ file: SourceFile) -> [Rule.Grade]? {

@@ -160,7 +160,8 @@ struct CheckInputs: ParsableArguments {
     /// With `recording` false (a dry run) the history is read but nothing is recorded.
     func evaluate(countOnly wantsCountsOnly: Bool, trend wantsTrend: Bool = false, recording: Bool = true) throws -> Evaluation {
         let day = try asOf.day()
-        let ruleSet = try ruleOptions.load()
+        let forced = try ruleOptions.forcedLegend()
+        var ruleSet = try ruleOptions.load(legend: forced)
         let collection = try ruleOptions.collectionName(for: ruleSet)
         let known = Set(ruleSet.rules.map(\.id))
         for id in onlyRules + skipRules where !known.contains(id) {
@@ -179,6 +180,25 @@ struct CheckInputs: ParsableArguments {
         }
         let schema = ruleSet.collections[collection] ?? .actions
         let loader = try input.loader(for: schema)
+        // The status legend: forced, pinned by the rule set, or the shipped one that knows most
+        // of the plan's ratings (the plan is read once more for them: plans rated in words are small).
+        var legendNote: String?
+        if ruleSet.readsStatuses, let slot = schema.slot(of: "status") {
+            if forced != nil || ruleSet.pinnedLegend == nil {
+                var counts: [String: Int] = [:]
+                _ = try loadingPlan {
+                    try loader.read(path: plan, format: input.inputFormat) { record in
+                        if case .string(let s) = record.values[slot], !s.allSatisfy(\.isWhitespace) { counts[s, default: 0] += 1 }
+                    }
+                }
+                let choice = forced.map { Legend.coverage(of: $0, for: counts, extra: ruleSet.statuses) }
+                    ?? Legend.choose(for: counts, extra: ruleSet.statuses)
+                if forced == nil { ruleSet = try ruleOptions.load(legend: choice.legend) }
+                legendNote = "status legend: " + choice.description
+            } else if let pinned = ruleSet.pinnedLegend {
+                legendNote = "status legend: \(pinned) (pinned by the rule set)"
+            }
+        }
         let store = try historyOptions.open(recording: recording)
         let planID = historyOptions.planIdentity(plan: plan, profile: loader.profile, format: input.inputFormat)
         let countOnly = wantsCountsOnly && waiverFile == nil && previous == nil && store == nil
@@ -209,6 +229,7 @@ struct CheckInputs: ParsableArguments {
                 .map { HTMLReport.TrendPoint(asOf: $0.asOf, findings: $0.total) }
             if record != nil { trend.append(HTMLReport.TrendPoint(asOf: day.description, findings: result.findingCount)) }
         }
+        if let legendNote { result.notes.insert(legendNote, at: 0) }
         result = result.applying(waiverList)
         if let previous { result = result.keepingNew(since: previous) }
         return Evaluation(result: result, ruleSet: ruleSet, owners: loader.reader.owners, trend: trend, record: record)

@@ -29,9 +29,25 @@ struct RuleOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The collection the plan's records belong to (default: the one the rules apply to, else 'actions').", valueName: "name"))
     var collection: String?
 
-    func load() throws -> RuleSet {
+    @Option(name: .customLong("statuses"), help: ArgumentHelp(
+        "The status legend to read ratings by: five-status, rag, brag, phrases, or a legend file (default: the rule set's, "
+            + "else the shipped one that knows most of the plan's ratings).", valueName: "name|file"))
+    var statuses: String?
+
+    /// The legend `--statuses` forces, if any.
+    func forcedLegend() throws -> Legend? {
+        guard let statuses else { return nil }
+        guard let legend = Legend.named(statuses) else {
+            throw Failure("error: --statuses '\(statuses)' is neither a shipped legend ("
+                          + Legend.shipped.map(\.name).joined(separator: ", ") + ") nor a file"
+                          + Suggest.hint(for: statuses, among: Legend.shipped.map(\.name)), .usage)
+        }
+        return legend
+    }
+
+    func load(legend: Legend? = nil) throws -> RuleSet {
         do {
-            return try RuleSetLoader.load(paths: rules)
+            return try RuleSetLoader.load(paths: rules, legend: legend)
         } catch {
             throw Failure(error.description, .invalidRules)
         }

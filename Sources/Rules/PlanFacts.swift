@@ -1,0 +1,202 @@
+import Foundation
+import Expressions
+import PlanData
+import Timescales
+
+/// What the engine learns about a plan as a whole while its records pass: which fields rules
+/// `need` it ever fills, the status words the legend does not know, and how much of its dated
+/// content lies after the check date. From these come the plan-level findings (a finding about
+/// the plan, not a record) and the report head's notes.
+struct PlanFacts {
+    /// Fields some rule needs, by slot, and whether a record has filled each yet.
+    let needed: [(name: String, slot: Int)]
+    var present: Set<String> = []
+    let statusSlot: Int?
+    /// Whether rules read statuses through the legend (else no word is "unknown").
+    let watchesStatuses: Bool
+    /// Status texts no state knows, in order of first use, with their counts.
+    var unknownStatuses: [(text: String, count: Int)] = []
+    /// Progress entries dated after the check date (ignored), and the records that had them.
+    var entriesCut = 0, recordsCut = 0
+    /// Slots of the fields an as-of view of a record rewrites (nil: the collection has none).
+    let progress: Int?, entries: Int?, latest: Int?, inferred: Int?, outcome: Int?
+    /// The rule set's own completion words, found in progress logs beside the built-in phrases.
+    let completionPattern: NSRegularExpression?
+
+    init(rules: [Rule], schema: CollectionSchema, statuses: StatusVocabulary, watchesStatuses: Bool) {
+        var needed: [(String, Int)] = []
+        for rule in rules {
+            for field in rule.needs.joined() where !needed.contains(where: { $0.0 == field }) {
+                if let slot = schema.slot(of: field) { needed.append((field, slot)) }
+            }
+        }
+        self.needed = needed
+        statusSlot = schema.slot(of: "status")
+        self.watchesStatuses = watchesStatuses
+        progress = schema.slot(of: "progress")
+        entries = schema.slot(of: "progress_entries")
+        latest = schema.slot(of: "progress_latest")
+        inferred = schema.slot(of: "status_inferred")
+        outcome = schema.slot(of: "outcome")
+        let words = statuses.words(with: "complete") + statuses.words(with: "closure-recommended")
+        completionPattern = StatusInference.pattern(for: words)
+    }
+
+    /// Whether records must be seen through `asOf` before rules read them.
+    var readsProgress: Bool { entries != nil && inferred != nil }
+
+    /// Notes what the record tells about the plan.
+    mutating func observe(_ values: [Value], _ statuses: StatusVocabulary) {
+        for (name, slot) in needed where !present.contains(name) && !Self.isBlank(values[slot]) { present.insert(name) }
+        if watchesStatuses, let statusSlot, case .string(let text) = values[statusSlot],
+           !text.allSatisfy(\.isWhitespace), statuses.state(of: text) == nil {
+            if let i = unknownStatuses.firstIndex(where: { StatusVocabulary.key($0.text) == StatusVocabulary.key(text) }) {
+                unknownStatuses[i].count += 1
+            } else {
+                unknownStatuses.append((text, 1))
+            }
+        }
+    }
+
+    static func isBlank(_ v: Value) -> Bool {
+        switch v {
+        case .null: return true
+        case .string(let s): return s.allSatisfy(\.isWhitespace)
+        case .list(let l): return l.isEmpty
+        default: return false
+        }
+    }
+
+    /// The record as it stood on `asOf`: progress entries dated after it are dropped (and
+    /// counted), and the latest entry and the completion read from the log come from what is
+    /// left (with the log's undated opening and the outcome, which carry no date to cut by).
+    mutating func view(_ values: inout [Value], asOf: Day) {
+        guard let entriesSlot = entries, let inferredSlot = inferred else { return }
+        var kept: [Value] = []
+        var cut = 0
+        if case .list(let list) = values[entriesSlot] {
+            for entry in list {
+                if case .map(let m) = entry, case .date(let d)? = m[.string("date")], d > asOf { cut += 1 } else { kept.append(entry) }
+            }
+        }
+        if cut > 0 {
+            entriesCut += cut
+            recordsCut += 1
+            values[entriesSlot] = .list(kept)
+            if let latest {
+                let dates = kept.compactMap { e -> Day? in
+                    if case .map(let m) = e, case .date(let d)? = m[.string("date")] { return d }
+                    return nil
+                }
+                values[latest] = dates.max().map(Value.date) ?? .null
+            }
+        }
+        var texts: [String] = []
+        if let progress, case .string(let log) = values[progress] {
+            if let lead = ProgressLog.entries(in: log).unattributed { texts.append(lead) }
+        }
+        for e in kept { if case .map(let m) = e, case .string(let t)? = m[.string("text")] { texts.append(t) } }
+        if let outcome, case .string(let t) = values[outcome] { texts.append(t) }
+        let pattern = completionPattern
+        let found = texts.compactMap { StatusInference.inferred(in: $0, extra: pattern) }.last
+        values[inferredSlot] = found.map(Value.string) ?? .null
+    }
+}
+
+extension Engine {
+    /// The ref plan-level findings carry.
+    static let planRef = "(plan)"
+
+    /// Rules not applicable to the plan (a field they need is blank in every record): their
+    /// findings are withdrawn, and one plan-level finding per missing field says so.
+    mutating func withdrawInapplicable(planFile: String) -> [Finding] {
+        var byMissing: [(fields: [String], rules: [Int])] = []
+        for (i, rule) in rules.enumerated() {
+            guard let missing = rule.needs.first(where: { group in group.allSatisfy { !facts.present.contains($0) } }) else { continue }
+            stats[i].applicable = false
+            if let j = byMissing.firstIndex(where: { $0.fields == missing }) { byMissing[j].rules.append(i) } else { byMissing.append((missing, [i])) }
+        }
+        guard !byMissing.isEmpty else { return [] }
+        let withdrawn = Set(byMissing.flatMap(\.rules).map { rules[$0].id })
+        var worst: [String: Severity] = [:]
+        findings.removeAll { f in
+            guard withdrawn.contains(f.rule) else { return false }
+            levelCounts[f.severity.rank] -= 1
+            worst[f.rule] = max(worst[f.rule] ?? .info, f.severity)
+            return true
+        }
+        let made = byMissing.map { group in
+            let names = group.fields.map { $0.replacingOccurrences(of: "_", with: " ") }
+            let column = names.joined(separator: " or ")
+            let ids = group.rules.map { rules[$0].id }
+            let flagged = group.rules.map { stats[$0].flagged }.max() ?? 0
+            let level: Severity = group.rules.contains { (worst[rules[$0].id] ?? .info) >= .error } ? .error : .warning
+            let message = "no record gives a \(column) (the column is absent or blank): \(ids.count) rule\(ids.count == 1 ? "" : "s") "
+                + "not applicable (\(ids.joined(separator: ", ")))"
+                + (flagged > 0 ? ", which would otherwise flag \(flagged) record\(flagged == 1 ? "" : "s")" : "")
+            return planFinding("plan-missing-column", "A column rules need is absent or empty", level, message,
+                               key: group.fields.joined(separator: "|"), planFile: planFile)
+        }
+        for group in byMissing { for i in group.rules { stats[i].flagged = 0 } }
+        return made
+    }
+
+    /// One finding listing the status words no state of the legend knows.
+    func unknownStatusFinding(planFile: String) -> Finding? {
+        guard !facts.unknownStatuses.isEmpty else { return nil }
+        let words = ruleSet.statuses.allWords
+        let total = facts.unknownStatuses.map(\.count).reduce(0, +)
+        let listed = facts.unknownStatuses.map { entry in
+            let hint = Suggest.closest(to: entry.text, among: words).map { "; did you mean \"\($0)\"?" } ?? ""
+            return "\"\(entry.text)\" (\(entry.count) record\(entry.count == 1 ? "" : "s")\(hint))"
+        }
+        let legend = ruleSet.statuses.legend.map { " (\($0))" } ?? ""
+        let n = facts.unknownStatuses.count
+        let message = "\(n) status word\(n == 1 ? "" : "s") on \(total) record\(total == 1 ? "" : "s") "
+            + "\(n == 1 ? "is" : "are") not in the legend\(legend): \(listed.joined(separator: ", "))"
+        return planFinding("plan-unknown-statuses", "Status words not in the plan's status legend", .warning, message,
+                           key: "statuses", planFile: planFile)
+    }
+
+    /// Findings of rules `covered-by` another rule that fired on the same record are folded into
+    /// that finding as a note ("also: …"), so one fact is told once.
+    mutating func foldCovered() {
+        let covering = Dictionary(rules.filter { !$0.coveredBy.isEmpty }.map { ($0.id, $0.coveredBy) }, uniquingKeysWith: { a, _ in a })
+        guard !covering.isEmpty else { return }
+        struct Place: Hashable { var ref: String; var line: Int }
+        var index: [String: [Place: Int]] = [:]
+        for (i, f) in findings.enumerated() { index[f.rule, default: [:]][Place(ref: f.ref, line: f.source.line)] = i }
+        var notes: [Int: [String]] = [:]
+        var folded: Set<Int> = []
+        for (i, f) in findings.enumerated() {
+            guard let others = covering[f.rule] else { continue }
+            let place = Place(ref: f.ref, line: f.source.line)
+            guard let j = others.lazy.compactMap({ index[$0]?[place] }).first else { continue }
+            var note = f.message
+            if note.hasPrefix(f.ref + " ") { note = String(note.dropFirst(f.ref.count + 1)) }
+            notes[j, default: []].append(note)
+            folded.insert(i)
+        }
+        guard !folded.isEmpty else { return }
+        var kept: [Finding] = []
+        for (i, f) in findings.enumerated() {
+            if folded.contains(i) {
+                levelCounts[f.severity.rank] -= 1
+                if let r = rules.firstIndex(where: { $0.id == f.rule }) { stats[r].flagged -= 1 }
+                continue
+            }
+            guard let extra = notes[i] else { kept.append(f); continue }
+            kept.append(f.noting(extra.map { "also " + $0 }.joined(separator: "; ")))
+        }
+        findings = kept
+    }
+
+    func planFinding(_ rule: String, _ title: String, _ level: Severity, _ message: String, key: String,
+                     planFile: String) -> Finding {
+        let escalateTo = ruleSet.ladder.map { [$0.levels.last!.id] } ?? []
+        return Finding(rule: rule, title: title, severity: level, statutory: false, ref: Self.planRef, message: message,
+                       owners: [], escalateTo: escalateTo, source: SourceLocation(file: planFile, line: 0), values: [],
+                       priority: level.rankWeight + 99_999, fingerprint: Fingerprint.of(rule, schema.name, Self.planRef + key),
+                       evaluationError: false, aboutPlan: true)
+    }
+}
