@@ -33,12 +33,12 @@ public struct RuleKey: Sendable {
         RuleKey("rationale", "why the rule exists"),
         RuleKey("cite", "what it rests on (a statute, guidance, a board decision)"),
         RuleKey("needs",
-                "fields the rule reads that a plan may lack (`success_measure`, or `a or b` for either): a plan "
-                + "without them, or with them empty in every row, gets one plan-level finding and the rule is "
-                + "not applicable (`--stats`), never one finding per record"),
+                "fields the rule needs the plan to have, e.g. `[success]`; `a or b` for alternatives. When every "
+                + "record leaves one blank, the rule is not applicable: its findings are withdrawn and one "
+                + "plan-level finding says so (below)"),
         RuleKey("covered-by",
-                "ids of rules whose finding on the same record says this one's fact too: this rule's finding is "
-                + "folded into that one as a note"),
+                "rules whose finding on the same record covers this one's, e.g. `[overdue-action]`: this rule's "
+                + "finding is then folded into that one as a note, not listed twice"),
         RuleKey("examples",
                 "records with an as-of date and the expected outcome, run by `stocktake rules test` (which counts a "
                 + "rule without at least one example that fires and one that does not as a failure)"),

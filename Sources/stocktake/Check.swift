@@ -84,7 +84,8 @@ struct Check: ParsableCommand {
         }
         if stats {
             var lines = "rule\texamined\tflagged\terrors\n"
-            for s in result.stats { lines += "\(s.rule)\t\(s.examined)\t\(s.flagged)\t\(s.errors)\n" }
+            // A rule a field it needs is missing for flags nothing: a plan-level finding says why.
+            for s in result.stats { lines += "\(s.rule)\t\(s.examined)\t\(s.applicable ? String(s.flagged) : "not applicable")\t\(s.errors)\n" }
             Output.error(lines)
         }
         try run.recordHistory()
