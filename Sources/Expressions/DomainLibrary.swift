@@ -215,6 +215,15 @@ enum DomainLibrary {
                 default: throw EvalError.noOverload("rag", [v])
                 }
             }),
+            Function("is_placeholder", [Overload([.string], .bool), Overload([.null], .bool)],
+                     summary: "the text stands in for an owner not yet named: To be allocated, TBC, Vacant, Interim, N/A, …",
+                     .unary { v throws(EvalError) in
+                switch v {
+                case .null: return .bool(false)
+                case .string(let s): return .bool(isPlaceholder(s))
+                default: throw EvalError.noOverload("is_placeholder", [v])
+                }
+            }),
             stringFunction("lower", "text in lower case") { $0.lowercased() },
             stringFunction("upper", "text in upper case") { $0.uppercased() },
             stringFunction("trim", "text without leading and trailing white space") {
@@ -253,6 +262,18 @@ enum DomainLibrary {
                 return .bool(false)
             }).checkingPattern(1, caseInsensitive: true),
         ]
+    }
+
+    /// Owner texts that name nobody yet.
+    static func isPlaceholder(_ text: String) -> Bool {
+        let words = text.lowercased().split(whereSeparator: { $0.isWhitespace || $0 == "." || $0 == "(" || $0 == ")" })
+        let t = words.joined(separator: " ")
+        let exact: Set<String> = ["tba", "tbc", "tbd", "tbs", "unallocated", "unassigned", "vacant", "interim", "n/a", "na",
+                                  "none", "unknown", "to follow", "not yet allocated", "not allocated"]
+        if exact.contains(t) { return true }
+        if t.hasPrefix("to be ") && ["allocated", "confirmed", "agreed", "appointed", "assigned", "determined", "decided", "identified"]
+            .contains(where: { t.hasSuffix($0) }) { return true }
+        return t.hasPrefix("vacant ") || t.hasSuffix(" vacant") || t.hasSuffix(" (vacant)") || t.hasPrefix("interim ") && words.count <= 2
     }
 
     private static func checkCovered(_ d: Day) throws(EvalError) {

@@ -15,6 +15,8 @@ public struct Engine {
     var stats: [RuleStats]
     /// Fields rules need, unknown status words and progress after the check date (see `PlanFacts`).
     var facts: PlanFacts
+    /// For findings of rules with `group-by` (by index in `findings`): their subjects.
+    var subjects: [Int: [String]] = [:]
     /// Findings per severity, by rank (an array: this is counted for every finding).
     var levelCounts = [Int](repeating: 0, count: Severity.allCases.count)
     var records = 0
@@ -64,7 +66,7 @@ public struct Engine {
         // What is said of the plan as a whole needs every record: rules that need fields, rules
         // covered by others, logs read as of the check date. Large casework tables have none.
         needsAllRecords = reads("records") || !facts.needed.isEmpty || facts.readsProgress
-            || rules.contains { !$0.coveredBy.isEmpty }
+            || rules.contains { !$0.coveredBy.isEmpty || $0.groupBy != nil }
         // Withdrawing and folding findings needs them built: plans read whole are small.
         self.countOnly = countOnly && !needsAllRecords
         usesHistory = reads("history")
@@ -102,6 +104,7 @@ public struct Engine {
             let outcome = outcome(i)
             if count(i, outcome), !countOnly {
                 findings.append(Engine.finding(rules[i], outcome, record, activation, schema, boost: rated))
+                if let group = rules[i].groupBy { subjects[findings.count - 1] = Engine.subjects(group, activation) }
             }
         }
     }
@@ -155,6 +158,7 @@ public struct Engine {
         var notes: [String] = []
         if records > 0 && !countOnly {
             var plan = withdrawInapplicable(planFile: planFile)
+            regroup()
             foldCovered()
             if let f = unknownStatusFinding(planFile: planFile) { plan.append(f) }
             for f in plan { levelCounts[f.severity.rank] += 1 }

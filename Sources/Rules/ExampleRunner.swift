@@ -61,7 +61,19 @@ public enum ExampleRunner {
                                             globals: [set.parametersValue, Engine.recordMaps([record] + others, schema),
                                                       example.history ?? noHistory],
                                             today: example.asOf)
-                let finding = Engine.evaluate(rule, record, activation, schema)
+                var finding = Engine.evaluate(rule, record, activation, schema)
+                if let group = rule.groupBy, let own = finding, !own.evaluationError {
+                    // One finding per subject, over the example's records: the one of its own first subject.
+                    var found = [(finding: own, subjects: Engine.subjects(group, activation))]
+                    for other in others {
+                        activation.values = other.values
+                        if let f = Engine.evaluate(rule, other, activation, schema), !f.evaluationError {
+                            found.append((f, Engine.subjects(group, activation)))
+                        }
+                    }
+                    let made = Engine.grouped(rule, found, params: set.parametersValue, schema: schema)
+                    finding = found[0].subjects.first.flatMap { s in made.first { $0.ref == s } }
+                }
                 var problem: String?
                 switch (example.expectedLevel, finding) {
                 case (nil, nil): break

@@ -174,7 +174,8 @@ extension Engine {
             guard let j = others.lazy.compactMap({ index[$0]?[place] }).first else { continue }
             var note = f.message
             if note.hasPrefix(f.ref + " ") { note = String(note.dropFirst(f.ref.count + 1)) }
-            notes[j, default: []].append(note)
+            // What the covering finding already says is not said again.
+            if !findings[j].message.contains(note) { notes[j, default: []].append(note) }
             folded.insert(i)
         }
         guard !folded.isEmpty else { return }
@@ -198,5 +199,65 @@ extension Engine {
                        owners: [], escalateTo: escalateTo, source: SourceLocation(file: planFile, line: 0), values: [],
                        priority: level.rankWeight + 99_999, fingerprint: Fingerprint.of(rule, schema.name, Self.planRef + key),
                        evaluationError: false, aboutPlan: true)
+    }
+}
+
+extension Engine {
+    /// The subjects `group-by` gives for the record in `activation` (none when it cannot say).
+    static func subjects(_ program: Program, _ activation: Activation) -> [String] {
+        guard case .list(let items)? = try? program.evaluate(activation) else { return [] }
+        return items.compactMap { if case .string(let s) = $0 { s } else { nil } }
+    }
+
+    /// One finding per subject of a rule with `group-by`: at the first of its records, at the
+    /// highest level any of them had, listing them all, worded by the rule's `group-message`.
+    static func grouped(_ rule: Rule, _ found: [(finding: Finding, subjects: [String])], params: Value,
+                        schema: CollectionSchema) -> [Finding] {
+        guard let message = rule.groupMessage else { return found.map(\.finding) }
+        var groups: [(subject: String, members: [Finding])] = []
+        for (finding, subjects) in found {
+            for subject in subjects {
+                if let i = groups.firstIndex(where: { $0.subject == subject }) { groups[i].members.append(finding) } else {
+                    groups.append((subject, [finding]))
+                }
+            }
+        }
+        return groups.map { group in
+            let first = group.members[0]
+            let level = group.members.map(\.severity).max()!
+            let refs = group.members.map(\.ref)
+            let activation = Activation(values: [.string(group.subject), .list(refs.map(Value.string)), .int(Int64(refs.count))],
+                                        globals: [params], today: Day(number: 0))
+            return Finding(rule: rule.id, title: rule.title, severity: level, statutory: rule.statutory, ref: group.subject,
+                           message: message.render(activation), owners: [group.subject], escalateTo: rule.escalateTo,
+                           source: first.source, values: [], priority: group.members.map(\.priority).max()!,
+                           fingerprint: Fingerprint.of(rule.id, schema.name, "subject\u{1E}" + group.subject),
+                           evaluationError: false, section: first.section)
+        }
+    }
+
+    /// Replaces the findings of rules with `group-by` by one per subject.
+    mutating func regroup() {
+        let grouping = Dictionary(rules.enumerated().filter { $0.element.groupBy != nil }.map { ($0.element.id, $0.offset) },
+                                  uniquingKeysWith: { a, _ in a })
+        guard !grouping.isEmpty else { return }
+        var found: [Int: [(finding: Finding, subjects: [String])]] = [:]
+        var kept: [Finding] = []
+        for (i, f) in findings.enumerated() {
+            if let r = grouping[f.rule], !f.evaluationError {
+                found[r, default: []].append((f, subjects[i] ?? []))
+                levelCounts[f.severity.rank] -= 1
+            } else {
+                kept.append(f)
+            }
+        }
+        for r in found.keys.sorted() {
+            let made = Engine.grouped(rules[r], found[r]!, params: ruleSet.parametersValue, schema: schema)
+            for f in made { levelCounts[f.severity.rank] += 1 }
+            stats[r].flagged -= found[r]!.count - made.count
+            kept += made
+        }
+        findings = kept
+        subjects = [:]
     }
 }

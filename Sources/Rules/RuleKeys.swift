@@ -39,6 +39,13 @@ public struct RuleKey: Sendable {
         RuleKey("covered-by",
                 "rules whose finding on the same record covers this one's, e.g. `[overdue-action]`: this rule's "
                 + "finding is then folded into that one as a note, not listed twice"),
+        RuleKey("group-by",
+                "one finding per subject instead of per record: a `list(string)` expression giving a record's "
+                + "subjects (e.g. its overloaded owners); the rule's findings become one per subject, at its first "
+                + "record and at the highest level any had, worded by `group-message`"),
+        RuleKey("group-message",
+                "with `group-by`, what one finding per subject says; it reads `subject`, `refs` (its records), "
+                + "`count` and `params`: `\"{subject} holds {count} open action{count == 1 ? '' : 's'}: {refs}\"`"),
         RuleKey("examples",
                 "records with an as-of date and the expected outcome, run by `stocktake rules test` (which counts a "
                 + "rule without at least one example that fires and one that does not as a failure)"),

@@ -42,6 +42,16 @@ public struct RuleSet: Sendable {
         return env
     }
 
+    /// What a `group-message` reads: the subject, the refs of its records and their count.
+    public static func groupEnvironment(_ statuses: StatusVocabulary) -> Environment {
+        var env = Environment(statuses: statuses)
+        env.declare("subject", .string)
+        env.declare("refs", .list(.string))
+        env.declare("count", .int)
+        env.declareGlobal("params", .map(.string, .dyn))
+        return env
+    }
+
     /// The parameters as the `params` map.
     public var parametersValue: Value {
         var m = MapValue()
@@ -87,12 +97,19 @@ public final class Rule: Sendable {
     public let needs: [[String]]
     /// Rules whose finding on the same record covers this one's: it is folded into theirs as a note.
     public let coveredBy: [String]
+    /// `group-by`: the subjects of a finding (such as the overloaded owners of an action). With
+    /// it, the rule's findings become one per subject, listing its records, worded by `groupMessage`.
+    public let groupBy: Program?
+    public let groupMessage: Template?
     public let file: String
     public let mark: Mark
 
     init(id: String, title: String, appliesTo: String, condition: Program, severity: [Grade], escalateTo: [String],
          message: Template, rationale: String?, cite: String?, statutory: Bool, priority: Program?, examples: [Example],
-         needs: [[String]] = [], coveredBy: [String] = [], file: String, mark: Mark) {
+         needs: [[String]] = [], coveredBy: [String] = [], groupBy: Program? = nil, groupMessage: Template? = nil,
+         file: String, mark: Mark) {
+        self.groupBy = groupBy
+        self.groupMessage = groupMessage
         self.id = id
         self.title = title
         self.appliesTo = appliesTo

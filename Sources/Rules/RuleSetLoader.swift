@@ -470,6 +470,11 @@ private struct Loader {
                 needs.append(fields)
             }
         }
+        let groupBy = node["group-by"].flatMap { compile($0, env, file, expecting: .list(.string)) }
+        let groupMessage = node["group-message"].flatMap { template($0, RuleSet.groupEnvironment(set.statuses), file) }
+        if (node["group-by"] == nil) != (node["group-message"] == nil) {
+            report(file, node.mark, "rule '\(raw.id)' needs both 'group-by' (the subjects) and 'group-message' (what one finding per subject says)")
+        }
         var coveredBy: [String] = []
         if let c = node["covered-by"] {
             for item in c.sequence ?? [c] { if let id = scalar(item, "covered-by", file) { coveredBy.append(id) } }
@@ -481,7 +486,7 @@ private struct Loader {
                     escalateTo: escalateTo, message: message,
                     rationale: node["rationale"]?.scalar, cite: node["cite"]?.scalar,
                     statutory: statutory, priority: priority, examples: examples, needs: needs, coveredBy: coveredBy,
-                    file: file.path, mark: node.mark)
+                    groupBy: groupBy, groupMessage: groupMessage, file: file.path, mark: node.mark)
     }
 
     private mutating func grades(_ node: Node?, _ env: Environment, _ file: SourceFile) -> [Rule.Grade]? {

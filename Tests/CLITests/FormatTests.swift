@@ -136,7 +136,7 @@ import FoundationXML
         #expect((doc["summary"] as! [String: Any])["findings"] as? Int == 102)
         let critical = try CLI.run(base + ["--min-severity", "critical", "--format", "csv"])
         #expect(critical.stdout.split(separator: "\r\n").count == 17)
-        let only = try CLI.run(base + ["--only-rules", "duplicate-ref", "unknown-status"])
+        let only = try CLI.run(base + ["--only-rules", "duplicate-ref", "unparsed-timescale"])
         #expect(only.code == 0)
         let byOwner = try CLI.run(base + ["--group-by", "owner", "--skip-rules", "rag-missing"])
         #expect(byOwner.stdout.contains("\nSteve Larking ("))
@@ -148,7 +148,7 @@ import FoundationXML
     @Test func csvCellsCannotBecomeFormulas() throws {
         let dir = try CLI.temporaryDirectory()
         let plan = dir.appendingPathComponent("p.yaml").path
-        try "actions:\n  - {ref: \"=HYPERLINK(1)\", action: \"x, y\", due: 2024-01-01, success: s}\n".write(toFile: plan, atomically: true, encoding: .utf8)
+        try "actions:\n  - {ref: \"=HYPERLINK(1)\", action: \"x, y\", due: 2024-01-01, status: On track, success: s}\n".write(toFile: plan, atomically: true, encoding: .utf8)
         let r = try CLI.run(["check", plan, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", "csv",
                              "--only-rules", "overdue-action"])
         let row = r.stdout.split(separator: "\r\n")[1]

@@ -129,8 +129,8 @@ import Testing
         // 31 days overdue, error: stays with the owner.
         #expect(level("overdue-action", "2.4")?["level"] as? String == "owner")
         #expect(level("overdue-action", "2.4")?["recipients"] as? [String] == ["Bruce Penhale"])
-        // at-risk-escalation starts at lead: the owner's escalates-to.
-        #expect(level("at-risk-escalation", "2.1")?["name"] as? String == "Lead officer or task-and-finish group")
+        // stale-progress, 92 days overdue, climbs one step to lead: the owner's escalates-to.
+        #expect(level("stale-progress", "1.2")?["name"] as? String == "Lead officer or task-and-finish group")
     }
 
     @Test func ladderErrorsHavePositions() throws {
