@@ -157,8 +157,8 @@ public struct Engine {
         }
         var notes: [String] = []
         if records > 0 && !countOnly {
+            regroup()       // first: `subjects` is keyed by the findings' places as made
             var plan = withdrawInapplicable(planFile: planFile)
-            regroup()
             foldCovered()
             if let f = unknownStatusFinding(planFile: planFile) { plan.append(f) }
             for f in plan { levelCounts[f.severity.rank] += 1 }

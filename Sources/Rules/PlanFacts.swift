@@ -126,12 +126,11 @@ extension Engine {
             return true
         }
         let made = byMissing.map { group in
-            let names = group.fields.map { $0.replacingOccurrences(of: "_", with: " ") }
-            let column = names.joined(separator: " or ")
+            let column = group.fields.map { "\"\($0)\"" }.joined(separator: " or ")
             let ids = group.rules.map { rules[$0].id }
             let flagged = group.rules.map { stats[$0].flagged }.max() ?? 0
             let level: Severity = group.rules.contains { (worst[rules[$0].id] ?? .info) >= .error } ? .error : .warning
-            let message = "no record gives a \(column) (the column is absent or blank): \(ids.count) rule\(ids.count == 1 ? "" : "s") "
+            let message = "the plan has no \(column) column, or it is blank in every row: \(ids.count) rule\(ids.count == 1 ? "" : "s") "
                 + "not applicable (\(ids.joined(separator: ", ")))"
                 + (flagged > 0 ? ", which would otherwise flag \(flagged) record\(flagged == 1 ? "" : "s")" : "")
             return planFinding("plan-missing-column", "A column rules need is absent or empty", level, message,

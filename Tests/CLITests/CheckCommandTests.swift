@@ -67,10 +67,15 @@ let planRules = "rules/send-plan.yaml"
         #expect(r.code == 1)
         let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         let findings = doc["findings"] as! [[String: Any]]
-        #expect(findings.map { $0["rule"] as! String } == ["overdue-action", "rag-inconsistent-with-dates", "missing-success-measure",
-                                                            "complete-without-evidence", "missing-success-measure"])
+        // No success column: one finding about the plan, not one per record; the rating that
+        // contradicts the date is folded into the overdue finding (covered-by).
+        #expect(findings.map { $0["rule"] as! String } == ["overdue-action", "plan-missing-column", "complete-without-evidence"])
         #expect((findings[0]["source"] as! [String: Any])["line"] as? Int == 2)
-        #expect(findings[0]["message"] as? String == "1.1 was due 2024-01-31 and is not complete (152 days overdue)")
+        #expect(findings[0]["message"] as? String
+                == "1.1 was due 2024-01-31 and is not complete (152 days overdue); also is rated \"On track\" but was due 2024-01-31")
+        #expect(findings[1]["ref"] as? String == "(plan)")
+        #expect(findings[1]["message"] as? String == "the plan has no \"success\" column, or it is blank in every row: 3 rules not applicable "
+                + "(missing-baseline, missing-success-measure, success-date-after-due), which would otherwise flag 2 records")
     }
 }
 

@@ -57,11 +57,12 @@ import Testing
           - {ref: "1.1", action: Review, owners: [Amber], due: 2024-01-31, status: On track, success: Done}
         waivers:
           - {rule: overdue-action, ref: "1.1", reason: Agreed at board, approved-by: Board, expires: 2024-12-31}
-          - {rule: rag-inconsistent-with-dates, ref: "1.1", reason: Agreed at board, approved-by: Board, expires: 2024-12-31}
+          - {rule: stale-progress, ref: "1.1", reason: Agreed at board, approved-by: Board, expires: 2024-12-31}
         """.write(toFile: plan, atomically: true, encoding: .utf8)
         let r = try CLI.run(["check", plan, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01"])
         #expect(r.code == 0, "\(r.stdout)")
-        #expect(r.stdout.contains("2 waived"))
+        // rag-inconsistent-with-dates is folded into overdue-action (covered-by): one finding, one waiver.
+        #expect(r.stdout.contains("1 waived"))
     }
 
     @Test func badWaiversAreRuleSetErrorsWithPositions() throws {

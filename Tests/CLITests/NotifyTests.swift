@@ -85,7 +85,7 @@ import Testing
         let plan = dir.appendingPathComponent("plan.yaml").path
         try """
         actions:
-          - {ref: "1.1", action: Review, owners: ["Abi Ajayi"], due: 2024-01-31, success: "Done\\r\\nBcc: evil@example.org"}
+          - {ref: "1.1", action: Review, owners: ["Abi Ajayi"], due: 2024-01-31, status: On track, success: "Done\\r\\nBcc: evil@example.org"}
         """.write(toFile: plan, atomically: true, encoding: .utf8)
         let base = ["notify", plan, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--no-history", "--owners", try owners(dir)]
         let dry = try CLI.run(base + ["--dry-run"])
