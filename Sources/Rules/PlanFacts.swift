@@ -19,7 +19,7 @@ struct PlanFacts {
     /// Progress entries dated after the check date (ignored), and the records that had them.
     var entriesCut = 0, recordsCut = 0
     /// Slots of the fields an as-of view of a record rewrites (nil: the collection has none).
-    let progress: Int?, entries: Int?, latest: Int?, inferred: Int?, outcome: Int?
+    let progress: Int?, entries: Int?, latest: Int?, inferred: Int?, outcome: Int?, due: Int?, recurrence: Int?
     /// The rule set's own completion words, found in progress logs beside the built-in phrases.
     let completionPattern: NSRegularExpression?
 
@@ -38,6 +38,8 @@ struct PlanFacts {
         latest = schema.slot(of: "progress_latest")
         inferred = schema.slot(of: "status_inferred")
         outcome = schema.slot(of: "outcome")
+        due = schema.slot(of: "due")
+        recurrence = schema.slot(of: "due_recurrence")
         let words = statuses.words(with: "complete") + statuses.words(with: "closure-recommended")
         completionPattern = StatusInference.pattern(for: words)
     }
@@ -100,6 +102,21 @@ struct PlanFacts {
         let pattern = completionPattern
         let found = texts.compactMap { StatusInference.inferred(in: $0, extra: pattern) }.last
         values[inferredSlot] = found.map(Value.string) ?? .null
+        recur(&values)
+    }
+
+    /// A recurring timescale is due at its next occurrence after the last one recorded (the
+    /// latest progress entry); one that names no period ("ongoing") is marked `ongoing`, which
+    /// rules read as never overdue. With no occurrence recorded the first date stays.
+    func recur(_ values: inout [Value]) {
+        guard let recurrence, let due, case .string(let text) = values[recurrence] else { return }
+        guard let months = Timescale.recurrenceMonths(text) else {
+            values[recurrence] = .string("ongoing")
+            return
+        }
+        if let latest, case .date(let last) = values[latest], case .date(let first) = values[due] {
+            values[due] = .date(max(first, last.adding(months: months)))
+        }
     }
 }
 

@@ -28,6 +28,31 @@ public struct Timescale: Sendable, Equatable {
     public var remainder: String?
 
     public var parsed: Bool { kind != .unparsed }
+
+    /// Months between occurrences of a recurrence ("repeated 3 monthly" 3, "quarterly" 3,
+    /// "then annual programme" 12, "termly" 4); nil when it names no period ("ongoing").
+    public static func recurrenceMonths(_ text: String) -> Int? {
+        let words = text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
+        let number = ["one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "twelve": 12]
+        if let t = words.firstIndex(of: "times"), t > 0, let n = Int(words[t - 1]) ?? number[words[t - 1]], n > 0,
+           words[t...].contains(where: { $0 == "year" || $0 == "annually" }) {
+            return max(1, 12 / n)        // "three times a year"
+        }
+        for (i, w) in words.enumerated() {
+            switch w {
+            case "monthly", "month", "months":
+                guard i > 0 else { return 1 }
+                return Int(words[i - 1]) ?? number[words[i - 1]] ?? (words[i - 1] == "bi" ? 2 : 1)
+            case "quarterly", "quarter", "quarters": return 3
+            case "termly", "term", "terms": return 4
+            case "annual", "annually", "yearly", "year", "years", "annum": return words.contains("twice") ? 6 : 12
+            case "biannual", "biannually": return 6
+            case "weekly", "fortnightly", "week", "weeks": return 1
+            default: continue
+            }
+        }
+        return nil
+    }
 }
 
 /// The calendars that give terms and quarters their last days. UK defaults: the academic year's

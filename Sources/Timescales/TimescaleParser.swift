@@ -72,8 +72,10 @@ public struct TimescaleParser: Sendable {
             }
             i += 1
         }
-        result.original = dates.first
+        // A range ("June 2022 to June 2023", "Oct 25 – Dec 26") is due at its end: that is what
+        // was first planned, so a range alone is never a slip.
         let planned = dates.max()
+        result.original = planned
         result.effective = result.revisions.last ?? planned
         if result.effective != nil { result.kind = .dated }
         let unread = leftover.joined(separator: " ").trimmingSpace()

@@ -49,9 +49,9 @@ let parser = TimescaleParser()
              original: "2024-06-30", revisions: ["2024-09-30"], effective: "2024-09-30",
              remainder: "to keep in line with timeline for joint commissioning strategy"),
         // Ranges and recurrence.
-        Case(text: "Pilot phase one Oct 25 / Roll out from April 26 - Dec 26", original: "2025-10-31", effective: "2026-12-31",
+        Case(text: "Pilot phase one Oct 25 / Roll out from April 26 - Dec 26", original: "2026-12-31", effective: "2026-12-31",
              remainder: "Pilot phase one Roll out"),
-        Case(text: "June 2022 to June 2023 then annual programme", original: "2022-06-30", effective: "2023-06-30",
+        Case(text: "June 2022 to June 2023 then annual programme", original: "2023-06-30", effective: "2023-06-30",
              recurrence: "then annual programme"),
         Case(text: "May 2022- repeated 3 monthly", original: "2022-05-31", effective: "2022-05-31", recurrence: "repeated 3 monthly"),
         Case(text: "April 2022, repeated monthly for 2 hour session", original: "2022-04-30", effective: "2022-04-30",
@@ -71,6 +71,17 @@ let parser = TimescaleParser()
         Case(text: "See 2.4.1 and 2.4.2", remainder: "See 2.4.1 and 2.4.2", kind: .unparsed),
         Case(text: "When funding allows", remainder: "When funding allows", kind: .unparsed),
     ])
+    @Test func recurrencesHaveTheirPeriod() {
+        #expect(Timescale.recurrenceMonths("repeated 3 monthly") == 3)
+        #expect(Timescale.recurrenceMonths("repeated monthly for 2 hour session") == 1)
+        #expect(Timescale.recurrenceMonths("updated bi-monthly") == 2)
+        #expect(Timescale.recurrenceMonths("repeated three times a year") == 4)
+        #expect(Timescale.recurrenceMonths("then annual programme") == 12)
+        #expect(Timescale.recurrenceMonths("quarterly") == 3)
+        #expect(Timescale.recurrenceMonths("ongoing") == nil)
+        #expect(Timescale.recurrenceMonths("recurring") == nil)
+    }
+
     func reads(_ c: Case) {
         let t = parser.parse(c.text)
         #expect(t.kind == c.kind)
