@@ -125,7 +125,7 @@ import FoundationXML
         try "actions:\n  - {ref: \"1,1\", action: x, due: 2024-01-01, status: On track, success: \"%0A::error::boom\"}\n".write(toFile: plan, atomically: true, encoding: .utf8)
         let r = try CLI.run(["check", plan, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", "github",
                              "--only-rules", "overdue-action"])
-        #expect(r.stdout == "::error file=\(plan),line=2,col=5,title=overdue-action (1%2C1)::1,1 was due 2024-01-01 and is not complete (182 days overdue)\n")
+        #expect(r.stdout == "::error file=\(plan),line=2,col=5,title=overdue-action (1%2C1)::1,1 was due 2024-01-01 and is not recorded as complete (182 days overdue)\n")
     }
 
     @Test func filtersAndGrouping() throws {

@@ -71,8 +71,8 @@ import Testing
         #expect(zoe["type"] as? String == "multipart/alternative")
         #expect((zoe["defects"] as! [String]).isEmpty)
         #expect((zoe["subject"] as! String).hasPrefix("[stocktake] 2 escalations (1 error, 1 warning) — Example local area SEND priority action plan — 2024-07-01"))
-        #expect((zoe["plain"] as! String).contains("ERROR 2.4: 2.4 was due 2024-05-31 and is not complete (31 days overdue)"))
-        #expect((zoe["html"] as! String).contains("<td>2.4 was due 2024-05-31 and is not complete (31 days overdue)</td>"))
+        #expect((zoe["plain"] as! String).contains("ERROR 2.4: 2.4 was due 2024-05-31 and is not recorded as complete (31 days overdue)"))
+        #expect((zoe["html"] as! String).contains("<td>2.4 was due 2024-05-31 and is not recorded as complete (31 days overdue)</td>"))
         // The board gets only what escalated to it: the two critical overdue actions and the At risk one.
         let board = try #require(byAddress["board@example.org"])
         #expect((board["plain"] as! String).contains("escalated to SEND Improvement Board"))

@@ -71,17 +71,6 @@ let parser = TimescaleParser()
         Case(text: "See 2.4.1 and 2.4.2", remainder: "See 2.4.1 and 2.4.2", kind: .unparsed),
         Case(text: "When funding allows", remainder: "When funding allows", kind: .unparsed),
     ])
-    @Test func recurrencesHaveTheirPeriod() {
-        #expect(Timescale.recurrenceMonths("repeated 3 monthly") == 3)
-        #expect(Timescale.recurrenceMonths("repeated monthly for 2 hour session") == 1)
-        #expect(Timescale.recurrenceMonths("updated bi-monthly") == 2)
-        #expect(Timescale.recurrenceMonths("repeated three times a year") == 4)
-        #expect(Timescale.recurrenceMonths("then annual programme") == 12)
-        #expect(Timescale.recurrenceMonths("quarterly") == 3)
-        #expect(Timescale.recurrenceMonths("ongoing") == nil)
-        #expect(Timescale.recurrenceMonths("recurring") == nil)
-    }
-
     func reads(_ c: Case) {
         let t = parser.parse(c.text)
         #expect(t.kind == c.kind)
@@ -91,5 +80,16 @@ let parser = TimescaleParser()
         #expect(t.recurrence == c.recurrence)
         #expect(t.remainder == c.remainder)
         #expect(t.text == c.text)
+    }
+
+    @Test func recurrencesHaveTheirPeriod() {
+        #expect(Timescale.recurrenceMonths("repeated 3 monthly") == 3)
+        #expect(Timescale.recurrenceMonths("repeated monthly for 2 hour session") == 1)
+        #expect(Timescale.recurrenceMonths("updated bi-monthly") == 2)
+        #expect(Timescale.recurrenceMonths("repeated three times a year") == 4)
+        #expect(Timescale.recurrenceMonths("then annual programme") == 12)
+        #expect(Timescale.recurrenceMonths("quarterly") == 3)
+        #expect(Timescale.recurrenceMonths("ongoing") == nil)
+        #expect(Timescale.recurrenceMonths("recurring") == nil)
     }
 }
