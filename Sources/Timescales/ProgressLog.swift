@@ -26,6 +26,11 @@ public enum ProgressLog {
                 if let (day, length) = TimescaleParser.date(tokens, i, calendar), let (a, end) = initials(tokens, i + length) {
                     starts.append(Start(token: i, textStart: offset(tokens, end, chars), date: day, author: a))
                     i = end
+                } else if let (day, length) = TimescaleParser.date(tokens, i, calendar), let after = separator(tokens, i + length),
+                          let (a, end) = initials(tokens, after) {
+                    // "… signed off in LIP EB May 24: AB: meeting with …": a date, a colon and initials.
+                    starts.append(Start(token: i, textStart: offset(tokens, end, chars), date: day, author: a))
+                    i = end
                 } else {
                     i += 1
                 }

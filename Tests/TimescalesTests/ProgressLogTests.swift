@@ -40,4 +40,13 @@ import Expressions
         #expect(r.entries.map { "\($0.date)|\($0.author ?? "")" } == ["2023-12-31|AW", "2024-01-31|AW", "2024-03-31|PC"])
         #expect(r.entries[0].text == "resource being secured early in the new year")
     }
+
+    /// From the Oldham export (1.6): an entry run on after the text of another, date and colon first.
+    @Test func aDateAColonAndInitialsStartAnEntryMidSentence() {
+        let r = ProgressLog.entries(in: "Jan 24: SL: Packages to be tabled. Sep 24: Signed off as complete in LIP EB May 24: AB: meeting with PHE")
+        #expect(r.entries.map { "\($0.date)|\($0.author ?? "")" } == ["2024-01-31|SL", "2024-09-30|", "2024-05-31|AB"])
+        #expect(r.entries[1].text == "Signed off as complete in LIP EB")
+        // A date and a colon alone, mid-sentence, is not an entry.
+        #expect(ProgressLog.entries(in: "Nov23: review due by May 24: then close").entries.count == 1)
+    }
 }
