@@ -190,8 +190,12 @@ extension Engine {
             guard let j = others.lazy.compactMap({ index[$0]?[place] }).first else { continue }
             var note = f.message
             if note.hasPrefix(f.ref + " ") { note = String(note.dropFirst(f.ref.count + 1)) }
-            // What the covering finding already says is not said again.
-            if !findings[j].message.contains(note) { notes[j, default: []].append(note) }
+            // What the covering finding already says is not said again, clause by clause
+            // ("is rated "On track" but was due 2024-03-31" beside "… was due 2024-03-31 …").
+            let said = findings[j].message
+            let clauses = note.components(separatedBy: " but ").flatMap { $0.components(separatedBy: " and ") }
+            let kept = clauses.filter { !said.contains($0) }
+            if !kept.isEmpty { notes[j, default: []].append(kept.joined(separator: " and ")) }
             folded.insert(i)
         }
         guard !folded.isEmpty else { return }
