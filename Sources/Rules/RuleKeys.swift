@@ -38,7 +38,8 @@ public struct RuleKey: Sendable {
                 + "plan-level finding says so (below)"),
         RuleKey("covered-by",
                 "rules whose finding on the same record covers this one's, e.g. `[overdue-action]`: this rule's "
-                + "finding is then folded into that one as a note, not listed twice"),
+                + "finding is then folded into that one as a note (\"… (92 days overdue); also is rated \"On track\"\"), "
+                + "leaving out what that one already says, not listed twice"),
         RuleKey("group-by",
                 "one finding per subject instead of per record: a `list(string)` expression giving a record's "
                 + "subjects (e.g. its overloaded owners); the rule's findings become one per subject, at its first "

@@ -19,6 +19,7 @@ import Testing
             action: Review
             owners: ["Abi Ajayi", "Eve\a\u202E"]
             due: 2024-01-31
+            status: On track
             success: "90% done\a\r\0 \u0085 <script>alert(1)</script> <svg onload=alert(1)> [x](javascript:alert(1)) | pipe"
         """#.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -53,7 +54,7 @@ import Testing
 
         let csv = try CLI.run(base + ["--format", "csv"])
         #expect(Self.hidden(csv.stdout, allowingCRLF: true).isEmpty, "raw in CSV: \(Self.hidden(csv.stdout, allowingCRLF: true))")
-        #expect(csv.stdout.contains(",1.1\\x1B[2J,1.1\\x1B[2J was due 2024-01-31"))
+        #expect(csv.stdout.contains(",1.1\\x1B[2J,\"1.1\\x1B[2J was due 2024-01-31"))
 
         let show = try CLI.run(["plan", "show", plan])
         #expect(show.code == 0)
@@ -115,12 +116,12 @@ import Testing
         let plan = dir.appendingPathComponent("plan.yaml").path
         try """
         actions:
-          - {ref: "1.1", action: Review, owners: [Eve], due: 2024-06-20, success: Done}
-          - {ref: "1.2", action: Publish, owners: ["Larking, Steve"], due: 2024-06-20, success: Done}
-          - {ref: "1.3", action: Audit, owners: [ONeil], due: 2024-06-20, success: Done}
-          - {ref: "1.4", action: Train, owners: [Zoe], due: 2024-06-20, success: Done}
-          - {ref: "1.5", action: Plan, owners: [Backslash], due: 2024-06-20, success: Done}
-          - {ref: "1.6", action: Fund, owners: [Abi Ajayi], due: 2024-06-20, success: Done}
+          - {ref: "1.1", action: Review, owners: [Eve], due: 2024-06-20, status: On track, success: Done}
+          - {ref: "1.2", action: Publish, owners: ["Larking, Steve"], due: 2024-06-20, status: On track, success: Done}
+          - {ref: "1.3", action: Audit, owners: [ONeil], due: 2024-06-20, status: On track, success: Done}
+          - {ref: "1.4", action: Train, owners: [Zoe], due: 2024-06-20, status: On track, success: Done}
+          - {ref: "1.5", action: Plan, owners: [Backslash], due: 2024-06-20, status: On track, success: Done}
+          - {ref: "1.6", action: Fund, owners: [Abi Ajayi], due: 2024-06-20, status: On track, success: Done}
         """.write(toFile: plan, atomically: true, encoding: .utf8)
         let outbox = dir.appendingPathComponent("outbox").path
         let r = try CLI.run(["notify", plan, "--rules", Self.rules, "--as-of", "2024-07-01", "--owners", owners, "--outbox", outbox,

@@ -14,9 +14,9 @@ import Testing
     }
 
     static let plans = [
-        Plan(path: "../shared/plans/oldham-priority-action-plan.tsv", asOf: "2024-07-01",
+        Plan(path: "Tests/Fixtures/plans/oldham-priority-action-plan.tsv", asOf: "2024-07-01",
              judgements: "Tests/Fixtures/judgements/oldham-priority-action-plan.tsv"),
-        Plan(path: "../shared/plans/tameside-wsoa-2022.tsv", asOf: "2024-07-01",
+        Plan(path: "Tests/Fixtures/plans/tameside-wsoa-2022.tsv", asOf: "2024-07-01",
              judgements: "Tests/Fixtures/judgements/tameside-wsoa-2022.tsv"),
     ]
 
