@@ -322,6 +322,9 @@ struct Regex: @unchecked Sendable {
         var found = false, reports = 0, exhausted = false
         let budget = Self.progressBudget
         let whole = NSRange(text.startIndex..., in: text)
+        // The matcher also reports once for each position a search starts from, so a plain scan
+        // of a long text (an action of 600 characters) is allowed those reports on top of the budget.
+        let allowed = budget + whole.length
         expression.enumerateMatches(in: text, options: [.reportProgress], range: whole) { match, _, stop in
             if match != nil {
                 found = true
@@ -329,7 +332,7 @@ struct Regex: @unchecked Sendable {
                 return
             }
             reports += 1
-            if reports > budget {
+            if reports > allowed {
                 exhausted = true
                 stop.pointee = true
             }

@@ -105,5 +105,8 @@ import Testing
         }
         #expect(Date().timeIntervalSince(start) < 10)
         #expect(try evaluate("s.matches(p)", [("s", .string, .string(text)), ("p", .string, .string("a+b$"))]).bool == true)
+        // A long text that a plain pattern scans without matching is no runaway.
+        let long = String(repeating: "a review cycle, ", count: 60)
+        #expect(try evaluate("s.matches(p)", [("s", .string, .string(long)), ("p", .string, .string("\\bsee\\b"))]).bool == false)
     }
 }
