@@ -3,7 +3,7 @@ import Expressions
 
 /// Reads the timescales real plans write: `Sep-23`, `Sept 2026`, `July'26`, `By March 2024`,
 /// `Autumn term 2025`, `Q3 2024/25`, `May-24 Revised date: June 24`, `July-25 (timescale revised)`,
-/// `Oct 25 – Dec 26`, `May 2022- repeated 3 monthly`, `TBC`. A month means its last day.
+/// `Oct 25 – Dec 26`, `May 2022- repeated 3 monthly`, `Ongoing from Sept-26`, `TBC`. A month means its last day.
 public struct TimescaleParser: Sendable {
     public var calendar: TermCalendar
 
@@ -54,6 +54,12 @@ public struct TimescaleParser: Sendable {
             }
             if Self.recurrenceWords.contains(t.lower) {
                 result.recurrence = rest(i).trimmingCharacters(in: .init(charactersIn: " .,;-–"))
+                // "Ongoing from Sept-26": the recurrence comes first and the date it starts from after it.
+                if dates.isEmpty && result.revisions.isEmpty {
+                    if let start = (i + 1..<tokens.count).lazy.compactMap({ Self.date(tokens, $0, calendar) }).first {
+                        dates.append(start.0)
+                    }
+                }
                 break scanning
             }
             if t.lower == "reviewed" || t.lower == "review" || t.lower == "see" {

@@ -18,6 +18,9 @@ import Testing
              judgements: "Tests/Fixtures/judgements/oldham-priority-action-plan.tsv"),
         Plan(path: "Tests/Fixtures/plans/tameside-wsoa-2022.tsv", asOf: "2024-07-01",
              judgements: "Tests/Fixtures/judgements/tameside-wsoa-2022.tsv"),
+        // Prepared from the tables of the 2025 plan's document; checked a few weeks after its sign-off date.
+        Plan(path: "Tests/Fixtures/plans/tameside-send-improvement-plan-2025.tsv", asOf: "2025-12-01",
+             judgements: "Tests/Fixtures/judgements/tameside-send-improvement-plan-2025.tsv"),
     ]
 
     struct Verdict {

@@ -59,6 +59,7 @@ let parser = TimescaleParser()
         Case(text: "July 2022 repeated three times a year", original: "2022-07-31", effective: "2022-07-31",
              recurrence: "repeated three times a year"),
         Case(text: "May 2023 and ongoing", original: "2023-05-31", effective: "2023-05-31", recurrence: "ongoing"),
+        Case(text: "Ongoing from Sept-26", original: "2026-09-30", effective: "2026-09-30", recurrence: "Ongoing from Sept-26"),
         Case(text: "October 2022 and recurring", original: "2022-10-31", effective: "2022-10-31", recurrence: "recurring"),
         Case(text: "September 2022 ongoing", original: "2022-09-30", effective: "2022-09-30", recurrence: "ongoing"),
         Case(text: "July 2022 updated bi-monthly", original: "2022-07-31", effective: "2022-07-31", recurrence: "updated bi-monthly"),
