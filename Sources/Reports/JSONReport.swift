@@ -315,7 +315,9 @@ struct FindingJSON {
 }
 
 extension JSONReport: ReportWriter {
+    /// Every finding of the run, whatever `--top` and `--min-severity` list: the JSON report is
+    /// the record `--baseline` and `diff` compare, and a cut one would make the rest look resolved.
     public static func write(_ report: ReportInput, _ chunk: ([UInt8]) throws -> Void) throws {
-        try write(report.listed, toolVersion: report.toolVersion, chunk)
+        try write(report.all, toolVersion: report.toolVersion, chunk)
     }
 }

@@ -10,8 +10,12 @@ public enum RuleSetLoader {
     /// earlier rules with the same id.
     /// `legend`: a status legend read before the rule files (so that their `statuses:` add to
     /// it and may re-map its words), as `--statuses` or legend detection chooses.
-    public static func load(paths: [String], legend: Legend? = nil) throws(RuleSetError) -> RuleSet {
+    /// `requiringName: false` reads a part of rule sets on its own (a status legend, which other
+    /// files extend), which names no rule set.
+    public static func load(paths: [String], legend: Legend? = nil,
+                            requiringName: Bool = true) throws(RuleSetError) -> RuleSet {
         var loader = Loader()
+        loader.requiresName = requiringName
         if let legend {
             loader.forcedLegend = true
             loader.readFile(legend.path, extendedFrom: nil, data: legend.data, isLegend: true)
@@ -65,6 +69,7 @@ private struct Loader {
     private var ladderNode: (node: Node, file: SourceFile)?
     /// One expression environment per collection: building one registers every function.
     private var environments: [String: Environment] = [:]
+    var requiresName = true
 
     static let topKeys = ["ruleset", "version", "description", "extends", "legend", "statuses", "states", "collections",
                           "parameters", "escalation", "rules"]
@@ -171,7 +176,9 @@ private struct Loader {
         let pinsLegend = root["legend"] != nil
         if let l = root["legend"], let n = scalar(l, "legend", file), isLegend || !forcedLegend { legends.append(n) }
         if !isLegend && (extendedFrom == nil || name == nil) {
-            if let n = root["ruleset"] { name = scalar(n, "ruleset", file) } else if extendedFrom == nil {
+            if let n = root["ruleset"] {
+                name = scalar(n, "ruleset", file)
+            } else if extendedFrom == nil && requiresName {
                 report(file, root.mark, "missing 'ruleset:' (the rule set's name)")
             }
             if let v = root["version"] { version = scalar(v, "version", file) ?? version }

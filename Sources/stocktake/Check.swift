@@ -11,6 +11,7 @@ struct Check: ParsableCommand {
         abstract: "Check a plan against rule sets and print the prioritised escalation list.",
         discussion: """
         Formats: \(ReportFormat.allCases.map(\.listing).joined(separator: ", ")).
+
         Write a format to a file with FORMAT:PATH, and repeat --format for several outputs in one run:
           --format sarif:out.sarif --format github --format text
 
@@ -36,13 +37,17 @@ struct Check: ParsableCommand {
     @Flag(name: .customLong("show-waived"), help: "List waived findings in text output (JSON always marks them).")
     var showWaived = false
 
-    @Option(name: .customLong("group-by"), help: ArgumentHelp("Group text, Markdown and HTML reports by severity, rule, owner, level (escalation level) or section.", valueName: "key"))
+    @Option(name: .customLong("group-by"),
+            help: ArgumentHelp("Group text, Markdown and HTML reports (level: by escalation level).", valueName: "key"))
     var groupBy: Grouping = .severity
 
-    @Option(help: ArgumentHelp("List only the N most urgent findings (counts and the exit code still cover all).", valueName: "n"))
+    @Option(help: ArgumentHelp("List only the N most urgent findings (counts, the JSON report and the exit code "
+                               + "still cover all).", valueName: "n"))
     var top: Int?
 
-    @Option(name: .customLong("min-severity"), help: ArgumentHelp("List only findings at or above this level (the exit code still follows --fail-on).", valueName: "level"))
+    @Option(name: .customLong("min-severity"),
+            help: ArgumentHelp("List only findings at or above this level (the JSON report keeps all; the exit code "
+                               + "still follows --fail-on).", valueName: "level"))
     var minSeverity: String?
 
     func validate() throws {

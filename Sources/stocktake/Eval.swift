@@ -10,10 +10,12 @@ struct Eval: ParsableCommand {
         discussion: """
         Examples:
           stocktake eval 'days_between(date("2024-05-31"), date("2024-07-01"))'
-          stocktake eval 'size(owners) > 1' --var 'owners=["Amber Burton", "Steve Larking"]'
+          stocktake eval 'size(owners) > 1' --var 'owners=["A. Burton", "S. Larking"]'
 
-        --cases - reads one JSON case per line ({"id", "expr", "bindings"} with typed values, as in
+        --cases - reads one JSON case per line ({"id", "expr", "bindings"} with typed values, as in \
         the CEL conformance suite) and writes one JSON result per line: {"id", "value"} or {"id", "error"}.
+
+        Exits 2 when the expression does not compile, 1 when its evaluation fails (the error is printed).
         """
     )
 

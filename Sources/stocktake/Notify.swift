@@ -8,13 +8,12 @@ struct Notify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Email each owner their findings, and each escalation recipient what reached them.",
         discussion: """
-        One RFC 5322 message per recipient (plain text and HTML), addressed from the owner
-        directory (--owners). Delivery: --outbox DIR writes .eml files (the default, into ./outbox);
-        --sendmail "CMD" pipes each message to a sendmail-compatible command (sendmail -t, msmtp -t);
-        --smtp HOST:PORT sends with curl, using STARTTLS unless STOCKTAKE_SMTP_TLS=off and logging
-        in with STOCKTAKE_SMTP_USER and STOCKTAKE_SMTP_PASSWORD when set. --dry-run only lists who
-        would receive what. Recipients without an address are listed, not dropped. Exits 5 when
-        any delivery failed (the others still go).
+        One RFC 5322 message per recipient (plain text and HTML), addressed from the owner directory \
+        (--owners). Delivery: --outbox DIR writes .eml files (the default, into ./outbox); --sendmail "CMD" \
+        pipes each message to a sendmail-compatible command (sendmail -t, msmtp -t); --smtp HOST:PORT sends \
+        with curl, using STARTTLS unless STOCKTAKE_SMTP_TLS=off and logging in with STOCKTAKE_SMTP_USER and \
+        STOCKTAKE_SMTP_PASSWORD when set. --dry-run only lists who would receive what. Recipients without an \
+        address are listed, not dropped. Exits 5 when any delivery failed (the others still go).
         """
     )
 

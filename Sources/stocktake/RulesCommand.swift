@@ -3,6 +3,7 @@ import Expressions
 import Foundation
 import Reports
 import Rules
+import YAML
 
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,6 +28,11 @@ struct RulesCommand: ParsableCommand {
             var problems: [String] = []
             for file in files {
                 do {
+                    if let states = Self.legendStates(file) {
+                        _ = try RuleSetLoader.load(paths: [file], requiringName: false)
+                        print("\(file): ok (status legend, \(states) state\(states == 1 ? "" : "s"))")
+                        continue
+                    }
                     let set = try RuleSetLoader.load(paths: [file])
                     print("\(file): ok (\(set.rules.count) rule\(set.rules.count == 1 ? "" : "s"))")
                 } catch {
@@ -36,6 +42,18 @@ struct RulesCommand: ParsableCommand {
             if !problems.isEmpty {
                 throw Failure(problems.joined(separator: "\n"), .invalidRules)
             }
+        }
+
+        /// A status legend (such as rules/statuses/five-status.yaml) is a part that rule sets
+        /// extend: `statuses:` and no rules, nor a rule set's name. Its number of states, or nil
+        /// for any other file.
+        static func legendStates(_ path: String) -> Int? {
+            guard ["yaml", "yml"].contains(URL(fileURLWithPath: path).pathExtension.lowercased()),
+                  let data = FileManager.default.contents(atPath: path),
+                  let root = try? YAMLParser.parse([UInt8](data)), let pairs = root.mapping else { return nil }
+            let keys = Set(pairs.compactMap(\.key.scalar))
+            guard keys.contains("statuses"), keys.isDisjoint(with: ["ruleset", "rules"]) else { return nil }
+            return root["statuses"]?.mapping?.count ?? 0
         }
     }
 
@@ -94,11 +112,13 @@ struct RulesCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The rule id.", valueName: "rule-id"))
         var id: String
 
-        @Option(name: .customLong("rules"), help: ArgumentHelp("Rule files to look in (default: the shipped packs in rules/).", valueName: "file"))
+        @Option(name: .customLong("rules"),
+                help: ArgumentHelp("Rule files to look in (default: the shipped packs).", valueName: "file"))
         var files: [String] = []
 
         func run() throws {
-            let paths = files.isEmpty ? try shippedPacks() : files
+            let paths = files.isEmpty
+                ? try ShippedPacks.paths(for: "stocktake rules explain \(id) --rules FILE") : files
             var known: [String] = []
             for path in paths {
                 let set = try RuleOptions.parse(["--rules", path]).load()
@@ -117,7 +137,7 @@ struct RulesCommand: ParsableCommand {
             abstract: "Generate the rule reference (docs/rules-reference.md) from rule files."
         )
 
-        @Argument(help: ArgumentHelp("Rule files (default: the shipped packs in rules/).", valueName: "file"))
+        @Argument(help: ArgumentHelp("Rule files (default: the shipped packs).", valueName: "file"))
         var files: [String] = []
 
         @Option(help: ArgumentHelp("markdown (the only format).", valueName: "format"))
@@ -133,17 +153,10 @@ struct RulesCommand: ParsableCommand {
 
         func run() throws {
             if keys { return Output.standardOutput(RuleKey.markdownTable) }
-            let paths = files.isEmpty ? try shippedPacks() : files
+            let paths = files.isEmpty ? try ShippedPacks.paths(for: "stocktake rules doc FILE...") : files
             let sets = try paths.map { try RuleOptions.parse(["--rules", $0]).load() }
             Output.standardOutput(RuleReference.markdown(sets))
         }
     }
 }
 
-/// The top-level rule packs in ./rules (status legends are pulled in by `extends`).
-func shippedPacks() throws -> [String] {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: "rules")) ?? []
-    let packs = names.filter { $0.hasSuffix(".yaml") }.sorted().map { "rules/\($0)" }
-    guard !packs.isEmpty else { throw Failure("error: no rules/ folder here; name rule files with --rules", .usage) }
-    return packs
-}

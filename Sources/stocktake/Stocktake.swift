@@ -16,8 +16,8 @@ struct Stocktake: ParsableCommand {
           0  no finding at or above --fail-on
           1  findings at or above --fail-on (default: error)
           2  command-line usage error
-          3  rule set invalid
-          4  plan data unreadable or invalid
+          3  rule set (or waiver file) invalid
+          4  plan data or another input file missing, unreadable or invalid
           5  internal error, or an output could not be written
         """,
         version: version,

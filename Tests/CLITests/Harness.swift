@@ -17,7 +17,9 @@ enum CLI {
         var code: Int32
     }
 
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+    /// Runs in the repository root, or in `directory` (as a user would run it from elsewhere).
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+                    directory: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         // Checks are history-free unless a test asks, so outputs depend on the inputs alone.
@@ -26,7 +28,7 @@ enum CLI {
             arguments.append("--no-history")
         }
         process.arguments = arguments
-        process.currentDirectoryURL = root
+        process.currentDirectoryURL = directory ?? root
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NO_COLOR")
         env.merge(environment) { $1 }

@@ -8,7 +8,7 @@ import Testing
         #expect(v.stdout == "0.1.0\n")
         let help = try CLI.run(["--help"])
         #expect(help.code == 0)
-        #expect(help.stdout.contains("3  rule set invalid"))
+        #expect(help.stdout.contains("3  rule set (or waiver file) invalid"))
         for sub in [["check", "--help"], ["rules", "validate", "--help"], ["plan", "show", "--help"], ["eval", "--help"]] {
             let r = try CLI.run(sub)
             #expect(r.code == 0)
