@@ -4,7 +4,7 @@ import Rules
 /// CLI's help, its validation of `--format` and the list in the docs come from this enum: a new
 /// format is a writer file plus a case here and its line in `writer` (docs/architecture.md).
 public enum ReportFormat: String, CaseIterable, Sendable {
-    case text, json, summary, markdown, html, csv, sarif, junit, github
+    case text, json, summary, markdown, html, pdf, csv, sarif, junit, github
 
     /// The writer of this format.
     public var writer: any ReportWriter.Type {
@@ -14,6 +14,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
         case .summary: SummaryReport.self
         case .markdown: MarkdownReport.self
         case .html: HTMLReport.self
+        case .pdf: PDFReport.self
         case .csv: CSVReport.self
         case .sarif: SARIFReport.self
         case .junit: JUnitReport.self
@@ -39,6 +40,11 @@ public protocol ReportWriter {
     static var readsFindings: Bool { get }
     /// Whether the writer shows earlier runs' totals from the history.
     static var readsTrend: Bool { get }
+    /// Whether the writer counts the plan's records themselves (`CheckResult.digests`: actions
+    /// overdue, ratings, each owner's load), not only the findings.
+    static var readsRecords: Bool { get }
+    /// Whether the format can only be written to a file (`--format pdf:PATH`), never to stdout.
+    static var needsFile: Bool { get }
 
     static func write(_ report: ReportInput, _ chunk: ([UInt8]) throws -> Void) throws
 }
@@ -47,6 +53,8 @@ extension ReportWriter {
     public static var note: String? { nil }
     public static var readsFindings: Bool { true }
     public static var readsTrend: Bool { false }
+    public static var readsRecords: Bool { false }
+    public static var needsFile: Bool { false }
 
     /// The whole report as text (for small reports and tests).
     public static func render(_ report: ReportInput) -> String {

@@ -31,6 +31,9 @@ extension Engine {
                 keepSnapshot(Engine.snapshot(schema, key: key) { batch.value(i, slot: $0) })
             }
         }
+        if keepsDigests {
+            for i in 0..<n { keepDigest(batch.record(at: i)) }
+        }
         // Compiled once, for the first batch (the environment is the same for every batch).
         let programs = batchPrograms ?? BatchPrograms(rules, ruleSet.environment(for: schema.name)!, batch,
                                                       globals: activation.globals, today: asOf)

@@ -34,6 +34,10 @@ public struct Engine {
     /// Record keys, statuses and due dates, kept for the history when asked.
     public private(set) var snapshots: [RecordSnapshot] = []
     let keepSnapshots: Bool
+    /// Each record's digest, for reports about the whole plan (the board pack), when asked.
+    private(set) var digests: [RecordDigest] = []
+    private let digestPrograms: DigestPrograms?
+    var keepsDigests: Bool { digestPrograms != nil }
 
     /// Places the findings of batch rows on the ladder as they are found (batches run only
     /// without history, so nothing later changes their level); nil to leave it to `escalated`.
@@ -46,7 +50,8 @@ public struct Engine {
     /// `directory`: the owner directory, when findings of batch rows should be placed on the
     /// rule set's escalation ladder as they are made (see `CheckResult.escalated`).
     public init(ruleSet: RuleSet, collection: String, asOf: Day, only: Set<String>? = nil, countOnly: Bool = false,
-                history: RecordHistory? = nil, keepSnapshots: Bool = false, directory: OwnerDirectory? = nil) {
+                history: RecordHistory? = nil, keepSnapshots: Bool = false, directory: OwnerDirectory? = nil,
+                keepDigests: Bool = false) {
         placement = directory.map { LadderPlacement(ruleSet.ladder, directory: $0, asOf: asOf) }
         self.ruleSet = ruleSet
         self.schema = ruleSet.collections[collection] ?? .actions
@@ -72,6 +77,7 @@ public struct Engine {
         usesHistory = reads("history")
         self.history = history
         self.keepSnapshots = keepSnapshots
+        digestPrograms = keepDigests ? DigestPrograms(ruleSet, schema) : nil
     }
 
     public var ruleCount: Int { rules.count }
@@ -96,6 +102,7 @@ public struct Engine {
             if usesHistory { activation.globals[2] = history?.facts(forKey: key) ?? noHistory }
             if keepSnapshots { snapshots.append(Engine.snapshot(schema, key: key) { record.values[$0] }) }
         }
+        if keepsDigests { keepDigest(record) }
         // The plan's own at-risk rating orders a record's findings before others of their severity.
         var rated = 0
         if let slot = facts.statusSlot, case .string(let s) = record.values[slot], ruleSet.statuses.has(s, "at-risk") { rated = Engine.ratedAtRisk }
@@ -138,6 +145,14 @@ public struct Engine {
 
     mutating func keepSnapshot(_ snapshot: RecordSnapshot) { snapshots.append(snapshot) }
 
+    /// Keeps the digest of `record` (its values are put in the activation, to judge completion).
+    mutating func keepDigest(_ record: Record) {
+        guard let digestPrograms else { return }
+        activation.values = record.values
+        digests.append(Engine.digest(record, activation, digestPrograms, schema: schema, statuses: ruleSet.statuses,
+                                     history: history))
+    }
+
     /// Each record as a map of field name → value, for `records`.
     static func recordMaps(_ records: [Record], _ schema: CollectionSchema) -> Value {
         .list(records.map { r in
@@ -172,6 +187,7 @@ public struct Engine {
                                  planName: planName, records: records, findings: ordered ? CheckResult.prioritised(findings) : findings,
                                  stats: stats, severityCounts: Engine.severityCounts(levelCounts))
         result.notes = notes
+        result.digests = digests
         return result
     }
 

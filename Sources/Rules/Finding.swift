@@ -292,6 +292,8 @@ public struct CheckResult: Sendable {
     /// What the report head says about how the plan was read: the status legend and how it was
     /// chosen, progress entries ignored as dated after the check date.
     public var notes: [String] = []
+    /// Every record's digest in plan order, when the run was asked to keep them (the board pack).
+    public var digests: [RecordDigest] = []
 
     public func count(_ severity: Severity) -> Int {
         severityCounts[severity] ?? 0

@@ -102,6 +102,7 @@ extension CheckResult {
                 merged.stats[i].errors += part.stats[i].errors
             }
             merged.severityCounts.merge(part.severityCounts, uniquingKeysWith: +)
+            merged.digests += part.digests
         }
         merged.findings = prioritised(parts.map(\.findings))
         return merged

@@ -8,13 +8,14 @@ import PlanData
 public enum Runner {
     public static func check(path: String, format: PlanFormat?, loader: PlanLoader, ruleSet: RuleSet, collection: String,
                              asOf: Day, countOnly: Bool, only: Set<String>? = nil, history: RecordHistory? = nil,
-                             keepSnapshots: Bool = false,
+                             keepSnapshots: Bool = false, keepDigests: Bool = false,
                              workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                              streamFrom: Int = 4 << 20) throws -> (CheckResult, Plan, [RecordSnapshot]) {
         // With history, where findings climb depends on earlier runs: `escalated` places them after.
         let directory = history == nil && !keepSnapshots ? loader.reader.owners : nil
         let make: @Sendable () -> Engine = { Engine(ruleSet: ruleSet, collection: collection, asOf: asOf, only: only, countOnly: countOnly,
-                                                    history: history, keepSnapshots: keepSnapshots, directory: directory) }
+                                                    history: history, keepSnapshots: keepSnapshots, directory: directory,
+                                                    keepDigests: keepDigests) }
         var engine = make()
         if !engine.needsAllRecords, let (plan, parts) = try loader.parts(path: path, format: format, count: max(1, workers), minimumBytes: streamFrom) {
             do {

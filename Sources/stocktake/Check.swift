@@ -54,7 +54,13 @@ struct Check: ParsableCommand {
         if failOn != "never" && Severity(rawValue: failOn) == nil || failOn == "off" {
             throw ValidationError("--fail-on must be info, warning, error, critical or never, not '\(failOn)'")
         }
-        for f in formats { _ = try OutputTarget(f) }
+        for f in formats {
+            let target = try OutputTarget(f)
+            if target.format.writer.needsFile && target.path == nil {
+                throw ValidationError("--format \(target.format.rawValue) needs a file name: "
+                                      + "--format \(target.format.rawValue):board-pack.\(target.format.rawValue)")
+            }
+        }
         guard ["auto", "always", "never"].contains(color) else { throw ValidationError("--color must be auto, always or never") }
         if let minSeverity, Severity(rawValue: minSeverity) == nil || minSeverity == "off" {
             throw ValidationError("--min-severity must be info, warning, error or critical, not '\(minSeverity)'")
@@ -69,9 +75,14 @@ struct Check: ParsableCommand {
         try OutputFile.refuseOverwrites(files.compactMap { $0 }, inputs: inputs.files)
         let cleanup = TemporaryFileCleanup(paths: files.compactMap { $0?.destination == .file ? $0?.temporaryPath : nil })
         defer { withExtendedLifetime(cleanup) {} }
+        // Before any work: without a browser there is no PDF (exit 5, as for any output not written).
+        if targets.contains(where: { $0.format == .pdf }), HTMLPrinter.browser() == nil {
+            throw Failure(HTMLPrinter.missingBrowserMessage, .internalError)
+        }
         // With only per-rule counts to print, findings need not be built at all.
         let run = try inputs.evaluate(countOnly: targets.allSatisfy { !$0.format.writer.readsFindings },
-                                      trend: targets.contains { $0.format.writer.readsTrend })
+                                      trend: targets.contains { $0.format.writer.readsTrend },
+                                      digests: targets.contains { $0.format.writer.readsRecords })
         // The files the rules extend are known once they are read; still before anything is written.
         try OutputFile.refuseOverwrites(files.compactMap { $0 }, inputs: run.ruleSet.files.map { ("the rules", $0) })
         let result = run.result
@@ -85,7 +96,11 @@ struct Check: ParsableCommand {
             let useColor = target.path == nil && (color == "always" || (color == "auto" && Terminal.wantsColor))
             let report = ReportInput(listed: listed, all: result, ruleSet: run.ruleSet, toolVersion: Stocktake.version,
                                      groupBy: groupBy, color: useColor, showWaived: showWaived, trend: run.trend)
-            try Output.stream(to: file) { write in try target.format.writer.write(report, write) }
+            do {
+                try Output.stream(to: file) { write in try target.format.writer.write(report, write) }
+            } catch let failure as HTMLPrinter.Failure {
+                throw Failure(failure.description, .internalError)
+            }
         }
         if stats {
             var lines = "rule\texamined\tflagged\terrors\n"
@@ -164,7 +179,9 @@ struct CheckInputs: ParsableArguments {
 
     /// Runs the check; `trend` also reads the earlier runs' totals (for the board pack's chart).
     /// With `recording` false (a dry run) the history is read but nothing is recorded.
-    func evaluate(countOnly wantsCountsOnly: Bool, trend wantsTrend: Bool = false, recording: Bool = true) throws -> Evaluation {
+    /// `digests` keeps each record's digest in the result (for the board pack's counts).
+    func evaluate(countOnly wantsCountsOnly: Bool, trend wantsTrend: Bool = false, recording: Bool = true,
+                  digests: Bool = false) throws -> Evaluation {
         let day = try asOf.day()
         let forced = try ruleOptions.forcedLegend()
         var ruleSet = try ruleOptions.load(legend: forced)
@@ -211,7 +228,8 @@ struct CheckInputs: ParsableArguments {
         let earlier = try store.map { s in try historyFailure { try s.facts(collection: collection, plan: planID, before: day) } }
         var (result, _, snapshots) = try loadingPlan {
             try Runner.check(path: plan, format: input.inputFormat, loader: loader, ruleSet: ruleSet, collection: collection,
-                             asOf: day, countOnly: countOnly, only: selected, history: earlier, keepSnapshots: store != nil)
+                             asOf: day, countOnly: countOnly, only: selected, history: earlier,
+                             keepSnapshots: store != nil, keepDigests: digests)
         }
         var record: (() throws -> Void)?
         if let store, let earlier {

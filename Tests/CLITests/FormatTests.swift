@@ -25,7 +25,7 @@ import FoundationXML
 
     /// The help and the validation of --format both list the formats of the registry.
     @Test func helpAndValidationListEveryFormat() throws {
-        let names = ["text", "json", "summary", "markdown", "html", "csv", "sarif", "junit", "github"]
+        let names = ["text", "json", "summary", "markdown", "html", "pdf", "csv", "sarif", "junit", "github"]
         let help = try CLI.run(["check", "--help"])
         let listed = help.stdout.replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression)
         #expect(listed.contains("(repeatable): \(names.joined(separator: ", "))."), "\(help.stdout)")
@@ -42,12 +42,37 @@ import FoundationXML
             #expect(!html.contains(external), "external reference \(external)")
         }
         #expect(html.contains("<html lang=\"en-GB\">"))
-        #expect(html.components(separatedBy: "<caption>").count - 1 == html.components(separatedBy: "<table>").count - 1)
-        #expect(html.contains("<th scope=\"col\">Severity</th>"))
+        #expect(html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"))
+        #expect(html.components(separatedBy: "<caption>").count - 1 == html.components(separatedBy: "<table").count - 1)
+        #expect(!html.contains("<th>"), "every header cell has a scope")
+        #expect(html.contains("<th scope=\"col\">Ref</th>") && html.contains("<th scope=\"row\">1.1</th>"))
         #expect(html.contains("<span class=\"badge sev-critical\">critical</span>"), "severity is written, not only coloured")
-        #expect(html.contains("<svg role=\"img\" aria-label=\"Findings by section\""))
-        #expect(html.contains("@page{size:A4"))
-        #expect(html.contains("<span class=\"n\">67%</span> health"))
+        #expect(html.contains("<h1>SEND &amp; Inclusion Improvement Programme: Priority Action Plan</h1>"), "the title is the plan's")
+        #expect(!html.contains("../shared"), "no machine path")
+        #expect(html.contains("<li><strong>19 of 52 actions are past their due date</strong> and not complete, 15 of them by more than 90 days"))
+        #expect(html.contains("<caption>Escalated to the SEND Improvement Board: the 10 most urgent of 16 actions</caption>"))
+        #expect(html.contains("<svg role=\"img\" aria-label=\"Open actions by days past due. 1–30 days: 1; 31–90 days: 3; "))
+        #expect(!html.contains("Findings by section") && !html.contains("slippage"), "charts that say nothing are left out")
+        #expect(html.contains("@page{size:A4") && html.contains("counter(page)"))
+        #expect(html.contains(".part+.part{break-before:page}"))
+    }
+
+    /// Plan text reaches the pack only escaped, in the page and in the running header's CSS string.
+    @Test func theBoardPackEscapesPlanText() throws {
+        let dir = try CLI.temporaryDirectory()
+        let plan = dir.appendingPathComponent("p.yaml").path
+        try #"""
+        plan: 'Plan </style><script>alert(1)</script> "quoted" \ end'
+        actions:
+          - {ref: "1.1", action: "<img src=x onerror=alert(1)>", owners: ["<b>Bold</b>"], due: 2024-01-01, status: "<i>At risk</i>",
+             section: "S & <T>"}
+        """#.write(toFile: plan, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["check", plan, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format", "html",
+                             "--fail-on", "never"])
+        #expect(r.code == 0, "\(r.stderr)")
+        for raw in ["<script>", "<img", "<b>Bold", "<i>At risk", "<T>"] { #expect(!r.stdout.contains(raw), "raw \(raw)") }
+        #expect(r.stdout.contains("&lt;img src=x onerror=alert(1)&gt;"))
+        #expect(r.stdout.contains(#"@top-left{content:"Plan \3c /style\3e \3c script\3e alert(1)\3c /script\3e  \22 quoted\22  \5c  end""#))
     }
 
     @Test func jsonReportsAreValidAgainstTheirSchema() throws {
