@@ -8,6 +8,9 @@ public struct Plan: Sendable {
     public var file: String
     public var records: [Record] = []
     public var tally = PlanTally()
+    /// The date the plan's ratings are as at, when it says ("accurate as at 1 March 2024", or an
+    /// `as-at:` key): its first such statement.
+    public var asAt: Day?
 }
 
 /// Reads plan files of any supported format into records of one collection.
@@ -111,12 +114,13 @@ public struct PlanLoader: Sendable {
                 }
             }
         }
-        guard let (_, rows) = chosen else {
+        guard let (sheet, rows) = chosen else {
             throw PlanError(file: path, "no sheet has a header row naming fields of '\(schema.name)' (sheets: "
                             + "\(sheets.map { "'\($0.name)'" }.joined(separator: ", "))); name one with --sheet")
         }
         var table = TableImporter(file: path, reader: reader, profile: profile)
         table.explainLine = explainRow
+        table.noteAsAt(sheet.name, "\(path) sheet '\(sheet.name)'")
         for row in rows { try table.add(row, body) }
         try table.finish(body)
         return try finished(table, path)
@@ -193,7 +197,15 @@ public struct PlanLoader: Sendable {
                         throw error(path, pair.value, "'\(key)' must be a list of records, not \(pair.value.kindName)")
                     }
                     found = list
-                case "description", "version", "owner", "as-of", "source":
+                case "as-at", "as-of":
+                    // The date the plan's ratings were written down: each record's `rated_on`.
+                    guard let text = pair.value.scalar, let day = Day(iso: text) else {
+                        throw error(path, pair.value, "'\(key)' must be a date (YYYY-MM-DD), the day the ratings are as at")
+                    }
+                    plan.asAt = day
+                    plan.tally.asAt.append((PlanTally.Row(location: "\(path):\(pair.key.mark.line)", text: "\(key): \(text)",
+                                                          reason: "ratings as at \(day)"), day))
+                case "description", "version", "owner", "source":
                     break       // plan metadata, kept for people, not needed by the rules
                 case "plan-id":
                     break       // the plan's identity in the run history (`declaredPlanID`)
@@ -210,8 +222,11 @@ public struct PlanLoader: Sendable {
         } else {
             throw error(path, root, "a plan must be a list of records or a mapping with '\(schema.name):', not \(root.kindName)")
         }
+        let ratedOn = schema.slot(of: "rated_on")
         for item in items {
-            try body(try record(from: item, path: path))
+            var r = try record(from: item, path: path)
+            if let ratedOn, r.values[ratedOn].isNull, let day = plan.asAt { r.values[ratedOn] = .date(day) }
+            try body(r)
             plan.tally.records += 1
         }
         return plan
@@ -311,6 +326,7 @@ public struct PlanLoader: Sendable {
         }
         var plan = Plan(name: table.planName, file: path)
         plan.tally = table.tally
+        plan.asAt = table.tally.asAt.first?.day
         return plan
     }
 }

@@ -108,6 +108,10 @@ public struct CollectionSchema: Sendable {
                   aliases: ["timescale", "timescales", "deadline", "due date", "due by", "completion date", "target date", "by when"]),
         FieldSpec("status", .string, aliases: ["rag", "rag status", "ra", "action rating", "rating", "rag rating"]),
         FieldSpec("status_inferred", .string),
+        // The date the rating was given: a column of its own, or the plan's "as at" date.
+        FieldSpec("rated_on", .date, aliases: ["rating date", "rag date", "rated on", "status date", "date of rating",
+                                               "rating as at", "rag as at", "last updated", "date last updated",
+                                               "date updated"]),
         FieldSpec("baseline", .string),
         FieldSpec("target", .string),
         FieldSpec("targets", .list(.string)),

@@ -1,5 +1,6 @@
 import Foundation
 import Expressions
+import Timescales
 
 /// One row of a table as read from CSV, TSV or a worksheet.
 public struct TableRow: Sendable {
@@ -72,6 +73,9 @@ public struct PlanTally: Sendable {
     public var similarOwners: [[String]] = []
     /// `plan show --explain-row N`: how that row was read.
     public var explanation: String?
+    /// Where the plan says what date its ratings are as at ("accurate as at 1 March 2024"), and
+    /// the date read there; records after such a row take it as `rated_on`.
+    public var asAt: [(row: Row, day: Day)] = []
 
     /// The kinds of `other` rows with how many of each, in order of first appearance.
     public var otherKinds: [(kind: String, count: Int)] {
@@ -126,6 +130,8 @@ struct TableImporter: Sendable {
     /// Set while inside a table that is not an action table: its header, shortened.
     private var otherTable: String?
     private var tableLine = 0
+    /// The date the ratings of the rows that follow are as at (see `AsAtDate`).
+    var asAt: Day?
     /// `plan show --explain-row N`: the line whose reading is written to the tally.
     var explainLine: Int?
     private var explaining = false
@@ -161,6 +167,7 @@ struct TableImporter: Sendable {
             explain("blank: no text in any cell")
             return
         }
+        if filled.count <= 2 { noteAsAt(texts.joined(separator: " "), loc) }
         if filled.count >= 3, filled.enumerated().allSatisfy({ cells[$0.element] == TableRow.columnName($0.offset) }) {
             tally.columnLetterRows += 1
             explain("column letters: the cells read A, B, C … in order")
@@ -329,6 +336,10 @@ struct TableImporter: Sendable {
             } else if titles.contains(single) {
                 tally.titleRows += 1
                 explain("title: repeats the plan's title")
+            } else if AsAtDate.date(in: single) != nil {
+                // "RAG ratings accurate as at 1 March 2024": a dated line of the title, not a section.
+                tally.titleRows += 1
+                explain("title: says the date the plan's ratings are as at")
             } else if RowShape.isProse(single) {
                 other(loc, "prose", texts, "a paragraph of the document, outside any table")
             } else {
@@ -372,6 +383,7 @@ struct TableImporter: Sendable {
                 return
             }
             try flush(emit)
+            for cell in cells where !cell.isEmpty { noteAsAt(cell, loc) }
             let first = columns.isEmpty
             columns = header.mapping
             headings = cells
@@ -516,6 +528,14 @@ struct TableImporter: Sendable {
         return own.hasPrefix(cell) && own != cell
     }
 
+    /// A title, heading or column heading that says what date the ratings are as at: the records
+    /// after it take that date (a later such row replaces it, as a new table's heading does).
+    mutating func noteAsAt(_ text: String, _ loc: String) {
+        guard let day = AsAtDate.date(in: text) else { return }
+        asAt = day
+        tally.asAt.append((PlanTally.Row(location: loc, text: text, reason: "ratings as at \(day)"), day))
+    }
+
     /// Counts `n` records emitted by a batch (see `PlainTableScanner`) as this importer's own.
     mutating func countBatchRecords(_ n: Int) {
         guard n > 0 else { return }
@@ -547,6 +567,7 @@ struct TableImporter: Sendable {
         if let s = schema.slot(of: "section"), record.values[s].isNull, let section { record.values[s] = .string(section) }
         linkRefs(&record, cells: cells, ownRef: ownRef)
         if let s = schema.slot(of: "section_lead"), record.values[s].isNull, let sectionLead { record.values[s] = .string(sectionLead) }
+        if let s = schema.slot(of: "rated_on"), record.values[s].isNull, let asAt { record.values[s] = .date(asAt) }
         Derivations.apply(to: &record.values, schema)
         return record
     }

@@ -137,5 +137,6 @@ extension PlanTally {
         sections += other.sections
         self.other += other.other
         tables += other.tables
+        asAt += other.asAt
     }
 }

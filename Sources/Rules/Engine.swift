@@ -87,7 +87,7 @@ public struct Engine {
         records += 1
         var record = record
         if facts.readsProgress { facts.view(&record.values, asOf: asOf) }
-        facts.observe(record.values, ruleSet.statuses)
+        facts.observe(record.values, ruleSet.statuses, asOf: asOf)
         if needsAllRecords {
             held.append(record)
             return
@@ -176,6 +176,7 @@ public struct Engine {
             var plan = withdrawInapplicable(planFile: planFile)
             foldCovered()
             if let f = unknownStatusFinding(planFile: planFile) { plan.append(f) }
+            if let f = staleRatingFinding(planFile: planFile) { plan.append(f) }
             for f in plan { levelCounts[f.severity.rank] += 1 }
             findings += plan
             if facts.entriesCut > 0 {

@@ -282,6 +282,8 @@ public struct CheckResult: Sendable {
     public var ruleSetVersion: String
     public var planFile: String
     public var planName: String?
+    /// The date the plan says its ratings are as at ("accurate as at 1 March 2024"), if it does.
+    public var planAsAt: Day?
     public var records: Int
     public var findings: [Finding]
     public var stats: [RuleStats]

@@ -22,6 +22,12 @@ struct PlanFacts {
     let progress: Int?, entries: Int?, latest: Int?, inferred: Int?, outcome: Int?, due: Int?, recurrence: Int?
     /// The rule set's own completion words, found in progress logs beside the built-in phrases.
     let completionPattern: NSRegularExpression?
+    /// The slot of the date a record's rating was given (the plan's "as at" date or its own).
+    let ratedOn: Int?
+    /// The dates ratings were given, when before the check date, and the open actions whose due
+    /// date passed after their rating: ratings the board cannot rely on (see `staleRatingFinding`).
+    var ratingDates: Set<Day> = []
+    var passedSinceRated = 0, rated = 0
 
     init(rules: [Rule], schema: CollectionSchema, statuses: StatusVocabulary, watchesStatuses: Bool) {
         var needed: [(String, Int)] = []
@@ -40,6 +46,7 @@ struct PlanFacts {
         outcome = schema.slot(of: "outcome")
         due = schema.slot(of: "due")
         recurrence = schema.slot(of: "due_recurrence")
+        ratedOn = schema.slot(of: "rated_on")
         let words = statuses.words(with: "complete") + statuses.words(with: "closure-recommended")
         completionPattern = StatusInference.pattern(for: words)
     }
@@ -48,8 +55,18 @@ struct PlanFacts {
     var readsProgress: Bool { entries != nil && inferred != nil }
 
     /// Notes what the record tells about the plan.
-    mutating func observe(_ values: [Value], _ statuses: StatusVocabulary) {
+    mutating func observe(_ values: [Value], _ statuses: StatusVocabulary, asOf: Day) {
         for (name, slot) in needed where !present.contains(name) && !Self.isBlank(values[slot]) { present.insert(name) }
+        if let ratedOn, let statusSlot, case .date(let given) = values[ratedOn], given < asOf,
+           case .string(let status) = values[statusSlot], !status.allSatisfy(\.isWhitespace) {
+            rated += 1
+            ratingDates.insert(given)
+            let complete = [statusSlot, inferred].contains { slot in
+                guard let slot, case .string(let text) = values[slot] else { return false }
+                return statuses.has(text, "complete")
+            }
+            if !complete, let due, case .date(let day) = values[due], day > given, day < asOf { passedSinceRated += 1 }
+        }
         if watchesStatuses, let statusSlot, case .string(let text) = values[statusSlot],
            !text.allSatisfy(\.isWhitespace), statuses.state(of: text) == nil {
             if let i = unknownStatuses.firstIndex(where: { StatusVocabulary.key($0.text) == StatusVocabulary.key(text) }) {
@@ -172,6 +189,24 @@ extension Engine {
             + "\(n == 1 ? "is" : "are") not in the legend\(legend): \(listed.joined(separator: ", "))"
         return planFinding("plan-unknown-statuses", "Status words not in the plan's status legend", .warning, message,
                            key: "statuses", planFile: planFile)
+    }
+
+    /// One finding saying the ratings are older than the check date, and how many open actions
+    /// fell due after they were given: those ratings say nothing about the action as it is now.
+    func staleRatingFinding(planFile: String) -> Finding? {
+        guard facts.watchesStatuses, let first = facts.ratingDates.min(), let last = facts.ratingDates.max() else {
+            return nil
+        }
+        let when = first == last ? "as at \(first)" : "dated \(first) to \(last)"
+        let age = asOf.number - last.number
+        let n = facts.passedSinceRated
+        let since = n == 0
+            ? "no open action has passed its due date since"
+            : "\(n) open action\(n == 1 ? " has" : "s have") passed \(n == 1 ? "its" : "their") due date since, "
+                + "so \(n == 1 ? "its rating says" : "their ratings say") nothing of \(n == 1 ? "it" : "them") now"
+        let message = "the plan's ratings are \(when), \(age) day\(age == 1 ? "" : "s") before the check date: \(since)"
+        return planFinding("plan-ratings-stale", "Ratings older than the check date", n == 0 ? .info : .warning, message,
+                           key: "rated", planFile: planFile)
     }
 
     /// Findings of rules `covered-by` another rule that fired on the same record are folded into

@@ -25,7 +25,14 @@ public enum Runner {
             }
         }
         let plan = try loader.read(path: path, format: format) { engine.check($0) }
-        return (engine.result(planFile: plan.file, planName: plan.name), plan, engine.snapshots)
+        var result = engine.result(planFile: plan.file, planName: plan.name)
+        result.planAsAt = plan.asAt
+        if let said = plan.tally.asAt.first {
+            // Where the date was read, so a reader can check it: "plan.csv:2: 'RAG ratings accurate as at …'".
+            let later = said.day > asOf ? "; after the check date, so they may tell what was not yet known then" : ""
+            result.notes.append("ratings as at \(said.day) (\(said.row.location): \"\(said.row.text)\")" + later)
+        }
+        return (result, plan, engine.snapshots)
     }
 
     private static func checkParts(_ plan: Plan, _ parts: [TablePart],

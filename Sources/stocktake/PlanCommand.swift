@@ -83,6 +83,7 @@ enum PlanJSON {
     static func render(_ plan: Plan, _ schema: CollectionSchema) -> String {
         let doc: JSON = .object([
             ("plan", plan.name.map(JSON.string) ?? .null),
+            ("as_at", plan.asAt.map { JSON.string($0.description) } ?? .null),
             ("collection", .string(schema.name)),
             ("records", .array(plan.records.map { record($0, schema) })),
             ("tally", tally(plan.tally)),
@@ -213,6 +214,7 @@ enum PlanText {
             out += "not records: " + t.otherKinds.map { "\($0.count) \($0.kind)" }.joined(separator: ", ") + "\n"
         }
         for s in t.skipped { out += "  skipped \(s.location): \(s.reason ?? "") — \(s.text)\n" }
+        for said in t.asAt { out += "ratings as at \(said.day): \(said.row.location) — \(said.row.text)\n" }
         for table in t.tables { out += "  table \(table.location): \(table.reason ?? "") — \(table.text)\n" }
         for s in t.other {
             let text = s.text.replacingOccurrences(of: "\n", with: " / ")

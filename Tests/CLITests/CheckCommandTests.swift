@@ -69,13 +69,16 @@ let planRules = "rules/send-plan.yaml"
         let findings = doc["findings"] as! [[String: Any]]
         // No success column: one finding about the plan, not one per record; the rating that
         // contradicts the date is folded into the overdue finding (covered-by).
-        #expect(findings.map { $0["rule"] as! String } == ["overdue-action", "plan-missing-column", "complete-without-evidence"])
+        // No evidence or outcome column either: a completed action is not flagged for lacking them.
+        #expect(findings.map { $0["rule"] as! String } == ["overdue-action", "plan-missing-column", "plan-missing-column"])
         #expect((findings[0]["source"] as! [String: Any])["line"] as? Int == 2)
         #expect(findings[0]["message"] as? String
                 == "1.1 was due 2024-01-31 and is not recorded as complete (152 days overdue); also is rated \"On track\"")
         #expect(findings[1]["ref"] as? String == "(plan)")
         #expect(findings[1]["message"] as? String == "the plan has no \"success\" column, or it is blank in every row: 3 rules not applicable "
                 + "(missing-baseline, missing-success-measure, success-date-after-due), which would otherwise flag 2 records")
+        #expect(findings[2]["message"] as? String == "the plan has no \"evidence\" or \"outcome\" column, or it is blank in "
+                + "every row: 1 rule not applicable (complete-no-evidence-recorded), which would otherwise flag 1 record")
     }
 }
 

@@ -140,7 +140,7 @@ import FoundationXML
         let counter = Counter()
         parser.delegate = counter
         #expect(parser.parse())
-        #expect(counter.testcases == 22)       // 21 rules and the plan
+        #expect(counter.testcases == 24)       // 23 rules and the plan
         #expect(counter.failures == 51)
     }
 
