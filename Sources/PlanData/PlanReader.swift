@@ -4,7 +4,7 @@ import Foundation
 /// its help come from this enum: a new format is a reader plus a case here and its line in
 /// `reader` (docs/architecture.md).
 public enum PlanFormat: String, Sendable, CaseIterable {
-    case yaml, json, csv, tsv, xlsx
+    case yaml, json, csv, tsv, xlsx, sen2
 
     public var reader: any PlanReader.Type {
         switch self {
@@ -13,14 +13,15 @@ public enum PlanFormat: String, Sendable, CaseIterable {
         case .csv: CSVPlanReader.self
         case .tsv: TSVPlanReader.self
         case .xlsx: XLSXPlanReader.self
+        case .sen2: SEN2PlanReader.self
         }
     }
 
     /// The order in which a file of no known extension is sniffed: the most particular first
-    /// (a workbook's signature), YAML last, as it reads almost anything.
-    static let sniffingOrder: [PlanFormat] = [.xlsx, .json, .tsv, .csv, .yaml]
+    /// (a workbook's signature, an XML root), YAML last, as it reads almost anything.
+    static let sniffingOrder: [PlanFormat] = [.xlsx, .sen2, .json, .tsv, .csv, .yaml]
 
-    /// "YAML, JSON, CSV, TSV or XLSX", for help texts.
+    /// "YAML, JSON, CSV, TSV, XLSX or SEN2", for help texts.
     public static var names: String {
         let names = allCases.map { $0.rawValue.uppercased() }
         return names.dropLast().joined(separator: ", ") + " or " + names.last!

@@ -76,6 +76,14 @@ public struct PlanTally: Sendable {
     /// Where the plan says what date its ratings are as at ("accurate as at 1 March 2024"), and
     /// the date read there; records after such a row take it as `rated_on`.
     public var asAt: [(row: Row, day: Day)] = []
+    /// For XML returns: every element read, by name, with how many of each (in order of first
+    /// appearance), so that a reader can account for the whole file as the row counts do for tables.
+    public var elements: [(name: String, count: Int)] = []
+    /// For XML returns: what the header says of the return (collection, year, reference date, source).
+    public var returnHeader: String?
+    /// For XML returns: problems with items (unknown elements, codes, dates), each with its
+    /// location and path; those inside a request are also on its record, for rules to report.
+    public var itemProblems: [Row] = []
 
     /// The kinds of `other` rows with how many of each, in order of first appearance.
     public var otherKinds: [(kind: String, count: Int)] {

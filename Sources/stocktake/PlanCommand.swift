@@ -167,7 +167,14 @@ enum PlanJSON {
             ("unmapped_columns", .array(t.unmappedColumns.map(JSON.string))),
             ("duplicate_refs", .array(t.duplicateRefs.map(JSON.string))),
             ("similar_owners", .array(t.similarOwners.map { .array($0.map(JSON.string)) })),
-        ])
+        ] + (t.elements.isEmpty ? [] : [
+            ("return", t.returnHeader.map(JSON.string) ?? .null),
+            ("elements", .object(t.elements.map { ($0.name, JSON.int($0.count)) })),
+            ("item_problems", .array(t.itemProblems.map { p in
+                .object([("location", .string(p.location)), ("path", .string(p.reason ?? "")),
+                         ("text", .string(p.text))])
+            })),
+        ]))
     }
 
     static func timescale(_ t: Timescale) -> JSON {
@@ -186,6 +193,20 @@ enum PlanJSON {
 
 /// `plan show` for people: each record's filled fields, then the tally.
 enum PlanText {
+    /// An XML return's tally: what its header says, every element with its count, the items
+    /// kept as extras, and each item problem with its place.
+    static func sen2Tally(_ t: PlanTally) -> String {
+        var out = "\n\(t.returnHeader ?? "SEN2 return"): \(t.records) records (one per <Requests>)\n"
+        let counts = t.elements.map { "\($0.count) \($0.name)" }.joined(separator: ", ")
+        out += "\(t.elements.reduce(0) { $0 + $1.count }) elements: \(counts)\n"
+        if !t.unmappedColumns.isEmpty {
+            out += "items kept as extras (not fields of the collection): \(t.unmappedColumns.joined(separator: ", "))\n"
+        }
+        if !t.itemProblems.isEmpty { out += "\(t.itemProblems.count) item problems:\n" }
+        for p in t.itemProblems { out += "  \(p.location) \(p.reason ?? ""): \(p.text)\n" }
+        return out
+    }
+
     static func render(_ plan: Plan, _ schema: CollectionSchema) -> String {
         var out = ""
         for r in plan.records {
@@ -194,6 +215,15 @@ enum PlanText {
                 if case .bool(false) = value { continue }
                 if case .list(let items) = value, items.isEmpty { continue }
                 if field.name == "kind", value.stringValue == "action" { continue }      // the default kind
+                if case .list(let items) = value, case .map = items.first {
+                    // Repeating SEN2 modules (PlanDetail, SENneed, …): one line per element, item=value.
+                    out += "  \(field.name):\n"
+                    for case .map(let m) in items {
+                        let pairs = zip(m.keys, m.values).map { "\(Template.display($0))=\(Template.display($1))" }
+                        out += "    \(pairs.joined(separator: " "))\n"
+                    }
+                    continue
+                }
                 if case .map(let m) = value {
                     // Owner → organisation: "ICB: Director of Commissioning; LA: Head of SEND".
                     guard m.count > 0 else { continue }
@@ -206,6 +236,9 @@ enum PlanText {
             for e in r.extras { out += "  [\(e.name)]: \(e.text)\n" }
         }
         let t = plan.tally
+        if !t.elements.isEmpty {
+            return out + sen2Tally(t)
+        }
         out += "\n\(t.totalRows) rows: \(t.records) records, \(t.headerRows) header, \(t.sectionRows) section, "
             + "\(t.continuationRows) continuation (merged), \(t.blankRows) blank, \(t.titleRows) title, "
             + "\(t.columnLetterRows) column-letter, \(t.legendRows) legend, \(t.other.count) not records, "
