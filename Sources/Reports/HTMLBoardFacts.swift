@@ -20,6 +20,8 @@ struct BoardFacts {
         var owner: String
         var open = 0
         var overdue = 0
+        /// Past due with neither a rating nor progress recorded (the plan does not say if done).
+        var unrecorded = 0
         var atRisk = 0
         var oldest: (ref: String, days: Int)?
     }
@@ -48,6 +50,9 @@ struct BoardFacts {
     let open: [RecordDigest]
     /// Open actions past their due date, most overdue first.
     let overdue: [(digest: RecordDigest, days: Int)]
+    /// Actions past their due date of which the plan records neither a rating nor dated progress:
+    /// they may be done or not, the plan does not say (the rules report them as such, not as overdue).
+    let unrecorded: [RecordDigest]
     let ratings: [Rating]
     let unrated: Int
     let owners: [OwnerLoad]
@@ -55,6 +60,11 @@ struct BoardFacts {
     /// The top rung of the ladder (nil without one: then critical findings count as the board's).
     let boardLevel: Ladder.Level?
     let escalations: [Escalation]
+    /// Findings about the plan as a whole or about more than one action (an owner's load), most
+    /// urgent first: they have a list of their own, never a row of one action.
+    let wider: [Finding]
+    /// The findings about one action.
+    let actionFindings: [Finding]
 
     init(_ result: CheckResult, shown: [Finding], ladder: Ladder?) {
         asOf = result.asOf
@@ -65,11 +75,25 @@ struct BoardFacts {
         open = digests.filter { !$0.complete }
         overdue = open.compactMap { d in d.daysOverdue(on: result.asOf).map { (d, $0) } }
             .enumerated().sorted { ($0.element.1, -$0.offset) > ($1.element.1, -$1.offset) }.map(\.element)
+        unrecorded = open.filter { $0.daysPastDue(on: result.asOf) != nil && !$0.recorded }
         (ratings, unrated) = Self.ratings(digests, asOf: result.asOf)
         owners = Self.owners(open, asOf: result.asOf)
         sections = Self.sections(digests, asOf: result.asOf)
         boardLevel = ladder?.levels.last
-        escalations = Self.escalations(shown, boardLevel: boardLevel, bySource: bySource)
+        func aboutAction(_ f: Finding) -> Bool {
+            !f.aboutPlan && (bySource[f.source].map { $0.ref == f.ref } ?? true)
+        }
+        wider = shown.filter { !aboutAction($0) }
+        actionFindings = shown.filter(aboutAction)
+        escalations = Self.escalations(actionFindings, boardLevel: boardLevel, bySource: bySource)
+    }
+
+    /// Whether `f` is at the board's level of the ladder (critical, without a ladder).
+    func atBoard(_ f: Finding) -> Bool { Self.isAtBoard(f, boardLevel) }
+
+    static func isAtBoard(_ f: Finding, _ boardLevel: Ladder.Level?) -> Bool {
+        if let boardLevel { return f.escalation?.id == boardLevel.id }
+        return f.severity == .critical
     }
 
     /// The order ratings are listed in: the worst first, as a board reads them.
@@ -112,11 +136,16 @@ struct BoardFacts {
                 if let days = d.daysOverdue(on: asOf) {
                     loads[owner]!.overdue += 1
                     if days > loads[owner]!.oldest?.days ?? -1 { loads[owner]!.oldest = (d.ref, days) }
+                } else if d.daysPastDue(on: asOf) != nil {
+                    loads[owner]!.unrecorded += 1
                 }
             }
         }
-        // Most overdue first: by overdue actions, then the oldest, then open actions, then name.
-        func key(_ l: OwnerLoad) -> (Int, Int, Int, String) { (-l.overdue, -(l.oldest?.days ?? 0), -l.open, l.owner) }
+        // Most overdue first: by overdue actions, then the oldest, then unrecorded ones past due,
+        // then open actions, then name.
+        func key(_ l: OwnerLoad) -> (Int, Int, Int, Int, String) {
+            (-l.overdue, -(l.oldest?.days ?? 0), -l.unrecorded, -l.open, l.owner)
+        }
         return order.map { loads[$0]! }.sorted { key($0) < key($1) }
     }
 
@@ -141,17 +170,14 @@ struct BoardFacts {
         _ shown: [Finding], boardLevel: Ladder.Level?,
         bySource: [SourceLocation: RecordDigest]
     ) -> [Escalation] {
-        func atBoard(_ f: Finding) -> Bool {
-            if let boardLevel { return f.escalation?.id == boardLevel.id }
-            return f.severity == .critical
-        }
+        // `shown` holds only findings about one action, so an action is known by its source.
         var index: [String: Int] = [:]
         var list: [Escalation] = []
         var counts: [String: Int] = [:]
         for f in shown {
             let key = f.source.description
             counts[key, default: 0] += 1
-            guard atBoard(f) else { continue }
+            guard isAtBoard(f, boardLevel) else { continue }
             if let i = index[key] {
                 list[i].findings.append(f)
             } else {

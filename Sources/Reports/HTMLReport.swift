@@ -89,8 +89,14 @@ public enum HTMLReport {
         let board = facts.escalations
         let boardName = theBoard(facts)
         let rated = !facts.ratings.isEmpty
+        let widerAtBoard = facts.wider.filter(facts.atBoard)
         guard !board.isEmpty else {
-            return h + "<p class=\"none\">No finding reaches \(esc(boardName)).</p>\n</section>\n"
+            if widerAtBoard.isEmpty {
+                return h + "<p class=\"none\">No finding reaches \(esc(boardName)).</p>\n</section>\n"
+            }
+            h += "<p class=\"none\">No finding about one action reaches \(esc(boardName)).</p>\n"
+            return h + widerList(widerAtBoard, caption: "Escalated to \(boardName): about the plan as a whole")
+                + "</section>\n"
         }
         let listed = board.prefix(boardRows)
         let caption =
@@ -132,6 +138,9 @@ public enum HTMLReport {
             h += "<p class=\"note\">\(BoardText.count(board.count - listed.count, "more action")) escalated to "
             h += "\(esc(boardName)) \(board.count - listed.count == 1 ? "is" : "are") in the register (part 3).</p>\n"
         }
+        if !widerAtBoard.isEmpty {
+            h += widerList(widerAtBoard, caption: "Escalated to \(boardName): about the plan as a whole")
+        }
         return h + "</section>\n"
     }
 
@@ -147,9 +156,12 @@ public enum HTMLReport {
             ]
         }
         let overdue = facts.overdue
-        if overdue.isEmpty {
+        let unrecorded = facts.unrecorded.count
+        if overdue.isEmpty && unrecorded == 0 {
             lines.append(
                 "No open action is past its due date (of \(BoardText.count(all, "action")), \(facts.open.count) open).")
+        } else if overdue.isEmpty {
+            lines.append("No action is recorded as past its due date and not complete.")
         } else {
             let long = overdue.filter { $0.days > 90 }.count
             let past = overdue.count == 1 ? "is past its" : "are past their"
@@ -157,6 +169,12 @@ public enum HTMLReport {
             if long > 0 { s += ", \(long == overdue.count ? "all" : "\(long)") of them by more than 90 days" }
             s += "; the longest overdue, \(esc(overdue[0].digest.ref)), by \(BoardText.count(overdue[0].days, "day"))."
             lines.append(s)
+        }
+        if unrecorded > 0 {
+            let past = unrecorded == 1 ? "actions is past its" : "actions are past their"
+            lines.append(
+                "<strong>\(unrecorded) of \(all) \(past) due date with no rating and no dated progress"
+                    + "</strong>: the plan does not say whether \(unrecorded == 1 ? "it is" : "they are") done.")
         }
         let rated = facts.ratings
         if rated.isEmpty {
@@ -179,18 +197,27 @@ public enum HTMLReport {
                 : "<strong>\(unowned) open action\(unowned == 1 ? " has" : "s have") no owner.</strong>")
         let undated = facts.open.filter { $0.due == nil }.count
         let done = all - facts.open.count
-        var progress = "\(done) of \(all) actions \(done == 1 ? "is" : "are") complete"
+        var progress =
+            done == 0 ? "No action is recorded as complete" : "\(done) of \(all) actions \(done == 1 ? "is" : "are") complete"
         if undated > 0 { progress += "; \(undated) open action\(undated == 1 ? " has" : "s have") no due date" }
         lines.append(progress + ".")
         let boardName = esc(theBoard(facts))
         let board = facts.escalations.count
-        lines.append(
-            board == 0
-                ? "No finding is escalated to \(boardName)."
-                : "\(BoardText.count(board, "action")) \(board == 1 ? "is" : "are") escalated to \(boardName)"
+        let wider = facts.wider.filter(facts.atBoard).count
+        let aboutPlan = "\(BoardText.count(wider, "finding")) about the plan as a whole"
+        if board == 0 {
+            lines.append(
+                wider == 0
+                    ? "No finding is escalated to \(boardName)."
+                    : "No action is escalated to \(boardName), but \(aboutPlan) \(wider == 1 ? "is" : "are") (listed below).")
+        } else {
+            lines.append(
+                "\(BoardText.count(board, "action")) \(board == 1 ? "is" : "are") escalated to \(boardName)"
                     + (board > boardRows
-                        ? "; the \(boardRows) most urgent are listed below for decision."
-                        : ", listed below for decision."))
+                        ? "; the \(boardRows) most urgent are listed below for decision"
+                        : ", listed below for decision")
+                    + (wider == 0 ? "." : ", followed by \(aboutPlan) that \(wider == 1 ? "reaches" : "reach") it too."))
+        }
         // With history: how the count moved since the run before this one, and what is new at the board.
         let earlier = trend.filter { $0.asOf < result.asOf.description }
         if let last = earlier.last {
@@ -204,9 +231,10 @@ public enum HTMLReport {
                 : "; \(BoardText.count(fresh, "escalation")) to \(boardName) \(fresh == 1 ? "is" : "are") new this run."
             lines.append(s)
         }
-        let actions = Set(shown.map(\.source.description)).count
-        var register = "The register (part 3) lists \(BoardText.count(shown.count, "finding")) "
+        let actions = Set(facts.actionFindings.map(\.source.description)).count
+        var register = "The register (part 3) lists \(BoardText.count(facts.actionFindings.count, "finding")) "
         register += "on \(BoardText.count(actions, "action"))"
+        if !facts.wider.isEmpty { register += " and \(facts.wider.count) about the plan as a whole" }
         if shown.count < result.findingCount {
             register += " (of \(result.findingCount) in all: the list was shortened)"
         }
@@ -275,21 +303,30 @@ public enum HTMLReport {
         if facts.owners.isEmpty {
             h += "<p>No action is open.</p>\n"
         } else {
-            var headers = ["Owner", "Open", "Overdue", "Oldest overdue"]
-            if anyRated { headers.insert("Rated at risk or vulnerable", at: 3) }
+            // Columns that would be blank for every owner are left out.
+            let unrecorded = !facts.unrecorded.isEmpty
+            var headers = ["Owner", "Open", "Overdue"]
+            var widths = [40, 10, 10]
+            if unrecorded {
+                headers.append("Past due, no rating or dated progress")
+                widths.append(14)
+            }
+            if anyRated {
+                headers.append("Rated at risk or vulnerable")
+                widths.append(14)
+            }
+            headers.append("Oldest overdue")
+            widths.append(100 - widths.reduce(0, +))
             let rows = facts.owners.map { o -> [String] in
-                var row = [
-                    rowHeader(o.owner, placeholder: "No owner"),
-                    "\(o.open)", "\(o.overdue)",
-                    o.oldest.map { "\(esc($0.ref)), \(BoardText.count($0.days, "day"))" } ?? "",
-                ]
-                if anyRated { row.insert("\(o.atRisk)", at: 3) }
+                var row = [rowHeader(o.owner, placeholder: "No owner"), "\(o.open)", "\(o.overdue)"]
+                if unrecorded { row.append("\(o.unrecorded)") }
+                if anyRated { row.append("\(o.atRisk)") }
+                row.append(o.oldest.map { "\(esc($0.ref)), \(BoardText.count($0.days, "day"))" } ?? "")
                 return row
             }
             h += table(
                 caption: "Open actions per owner, most overdue first (an action with two owners counts for each)",
-                headers: headers, widths: anyRated ? [36, 11, 11, 18, 24] : [44, 14, 14, 28], rows: rows,
-                numeric: anyRated ? [1, 2, 3] : [1, 2])
+                headers: headers, widths: widths, rows: rows, numeric: Set(1..<headers.count - 1))
         }
         if facts.sections.count > 1 {
             h += "<h3>Progress by section</h3>\n"
@@ -352,11 +389,16 @@ public enum HTMLReport {
         var h = "<section class=\"part\" id=\"register\" aria-labelledby=\"register-h\">\n"
         h += "<h2 id=\"register-h\">3. Register of findings</h2>\n"
         guard !shown.isEmpty else { return h + "<p>No findings.</p>\n</section>\n" }
-        h += "<p>Every finding once, grouped by \(groupName(groupBy)); each action appears once in its group with its "
-        h += "findings, most urgent first. Source gives the row of the plan"
+        h += "<p>Every finding once: first those about the plan as a whole, then those about one action, grouped "
+        h += "by \(groupName(groupBy)); each action appears once in its group with its findings, most urgent first. "
+        h += "Source gives the row of the plan"
         let rated = !facts.ratings.isEmpty
         h += rated ? ".</p>\n" : "; the plan rates no action, so there is no rating column.</p>\n"
-        for (name, group) in registerGroups(shown, groupBy, facts) {
+        if !facts.wider.isEmpty {
+            h += "<h3>The plan as a whole <span class=\"count\">(\(BoardText.count(facts.wider.count, "finding")))</span>"
+            h += "</h3>\n" + widerList(facts.wider, caption: "Findings about the plan as a whole, not one action")
+        }
+        for (name, group) in registerGroups(facts.actionFindings, groupBy, facts) {
             h += "<h3>\(esc(name)) <span class=\"count\">(\(BoardText.count(group.count, "finding")))</span></h3>\n"
             h += "<table class=\"register\">\n<caption>Findings: \(esc(name))</caption>\n"
             h +=
@@ -381,10 +423,21 @@ public enum HTMLReport {
         return h + "</section>\n"
     }
 
+    /// Findings not about one action: what each is about (the plan, or the owner whose actions
+    /// it counts), the finding and where it was read.
+    static func widerList(_ findings: [Finding], caption: String) -> String {
+        var h = "<table class=\"wider\">\n<caption>\(esc(caption))</caption>\n"
+        h += colgroup([18, 82]) + thead(["About", "Finding"])
+        for f in findings {
+            let about = f.aboutPlan ? "The plan" : f.ref
+            h += "<tr><th scope=\"row\">\(esc(about))</th><td><ul class=\"findings\">\(finding(f))</ul></td></tr>\n"
+        }
+        return h + "</tbody>\n</table>\n"
+    }
+
     static func finding(_ f: Finding) -> String {
-        let id = "\(f.rule) \(f.source.sheet.map { "\($0)!\(f.source.cell ?? "")" } ?? String(f.source.line))"
         let level = f.severity.rawValue
-        var h = "<li data-finding=\"\(esc(id))\"><span class=\"badge sev-\(level)\">\(level)</span> "
+        var h = "<li data-finding=\"\(esc(f.fingerprint))\"><span class=\"badge sev-\(level)\">\(level)</span> "
         h += esc(f.message)
         if f.statutory { h += " <span class=\"badge\">statutory</span>" }
         var notes: [String] = []

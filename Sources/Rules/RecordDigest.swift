@@ -26,9 +26,22 @@ public struct RecordDigest: Sendable {
     public var previousDue: Day?
     public var seenBefore: Bool
 
-    /// Days past due on `asOf` when open and overdue, else nil.
+    /// Held to its due date as the rules judge timescales: a recurring one is due at its next
+    /// occurrence, and never overdue while no occurrence is recorded; an ongoing one never is.
+    public var heldToDue: Bool
+    /// The plan says something of the action's state: a rating or a dated progress entry. Without
+    /// either, an action past its date may well be done: the plan does not say.
+    public var recorded: Bool
+
+    /// Days past due on `asOf` when open, overdue and the plan records its state, else nil.
     public func daysOverdue(on asOf: Day) -> Int? {
-        guard !complete, let due, due < asOf else { return nil }
+        guard recorded else { return nil }
+        return daysPastDue(on: asOf)
+    }
+
+    /// Days past due on `asOf` when open and overdue, whether or not the plan records its state.
+    public func daysPastDue(on asOf: Day) -> Int? {
+        guard heldToDue, !complete, let due, due < asOf else { return nil }
         return asOf.number - due.number
     }
 }
@@ -38,11 +51,16 @@ public struct RecordDigest: Sendable {
 struct DigestPrograms {
     let complete: Program?
     let atRisk: Program?
+    /// Due at a date the rules hold it to (nil: every dated action is, as without timescales).
+    let heldToDate: Program?
+    let recorded: Program?
 
     init(_ ruleSet: RuleSet, _ schema: CollectionSchema) {
         guard let env = ruleSet.environment(for: schema.name) else {
             complete = nil
             atRisk = nil
+            heldToDate = nil
+            recorded = nil
             return
         }
         let statusFields = ["status", "status_inferred"].filter { schema.slot(of: $0) != nil }
@@ -53,6 +71,15 @@ struct DigestPrograms {
             schema.slot(of: "status") == nil
             ? nil
             : compile("status_is(status, 'at-risk') || status_is(status, 'vulnerable')")
+        func has(_ fields: String...) -> Bool { fields.allSatisfy { schema.slot(of: $0) != nil } }
+        heldToDate =
+            has("due_recurrence", "progress_latest")
+            ? compile("due_recurrence == null || (due_recurrence != 'ongoing' && progress_latest != null)") : nil
+        let recordedBy = [
+            has("status") ? "!is_blank(status)" : nil, has("progress_entries") ? "size(progress_entries) > 0" : nil,
+        ].compactMap { $0 }
+        // A collection with neither field (casework) has nothing to record: its records count as recorded.
+        recorded = recordedBy.isEmpty ? nil : compile(recordedBy.joined(separator: " || "))
     }
 }
 
@@ -71,8 +98,9 @@ extension Engine {
             if case .date(let d)? = v { return d }
             return nil
         }
-        func holds(_ program: Program?) -> Bool {
-            guard let program, case .bool(let b)? = try? program.evaluate(activation) else { return false }
+        func holds(_ program: Program?, otherwise: Bool = false) -> Bool {
+            guard let program else { return otherwise }
+            guard case .bool(let b)? = try? program.evaluate(activation) else { return false }
             return b
         }
         let owners = schema.ownerField.flatMap(schema.slot(of:)).map { Engine.owners(record.values[$0]) } ?? []
@@ -93,6 +121,7 @@ extension Engine {
             state: status.flatMap(statuses.state(of:)), complete: holds(programs.complete),
             atRisk: holds(programs.atRisk), due: date(value("due")), section: text("section"),
             source: record.source, previousStatus: previousStatus, previousDue: previousDue,
-            seenBefore: seenBefore)
+            seenBefore: seenBefore, heldToDue: holds(programs.heldToDate, otherwise: true),
+            recorded: holds(programs.recorded, otherwise: true))
     }
 }

@@ -49,12 +49,37 @@ import FoundationXML
         #expect(html.contains("<span class=\"badge sev-critical\">critical</span>"), "severity is written, not only coloured")
         #expect(html.contains("<h1>SEND &amp; Inclusion Improvement Programme: Priority Action Plan</h1>"), "the title is the plan's")
         #expect(!html.contains("../shared"), "no machine path")
-        #expect(html.contains("<li><strong>19 of 52 actions are past their due date</strong> and not complete, 15 of them by more than 90 days"))
-        #expect(html.contains("<caption>Escalated to the SEND Improvement Board: the 10 most urgent of 16 actions</caption>"))
+        #expect(html.contains("<li><strong>18 of 52 actions are past their due date</strong> and not complete, 14 of them by more than 90 days"))
+        #expect(html.contains("<caption>Escalated to the SEND Improvement Board: the 10 most urgent of 15 actions</caption>"))
         #expect(html.contains("<svg role=\"img\" aria-label=\"Open actions by days past due. 1–30 days: 1; 31–90 days: 3; "))
         #expect(!html.contains("Findings by section") && !html.contains("slippage"), "charts that say nothing are left out")
         #expect(html.contains("@page{size:A4") && html.contains("counter(page)"))
         #expect(html.contains(".part+.part{break-before:page}"))
+        // Findings about the plan as a whole have a list of their own, never a row of an action.
+        #expect(html.contains("<caption>Findings about the plan as a whole, not one action</caption>"))
+        #expect(html.contains("<tr><th scope=\"row\">The plan</th><td><ul class=\"findings\"><li data-finding="))
+        #expect(!html.contains("<th scope=\"row\">(plan)</th>"))
+        #expect(html.contains("<tr><th scope=\"row\">Steve Larking</th><td><ul class=\"findings\">"
+                              + "<li data-finding=\"bb3dda4033c0ea2f\"><span class=\"badge sev-warning\">warning</span> "
+                              + "Steve Larking holds"), "an owner's load is about the owner, not one action")
+    }
+
+    /// A plan with neither ratings nor dated progress (the Tameside written statement of action):
+    /// an action past its date may be done, so the pack says the plan does not say, as the rules
+    /// do, and never counts it overdue; recurring and ongoing timescales are not past due at all.
+    @Test func theBoardPackSaysWhatThePlanDoesNotRecord() throws {
+        let r = try CLI.run(["check", try Fixture.plan("tameside-wsoa-2022.tsv"), "--rules", "rules/send-plan.yaml",
+                             "--as-of", "2024-07-01", "--format", "html"])
+        #expect(r.code == 0, "\(r.stderr)")
+        let html = r.stdout
+        #expect(html.contains("<li>No action is recorded as past its due date and not complete.</li>"))
+        #expect(html.contains("<li><strong>88 of 101 actions are past their due date with no rating and no dated "
+                              + "progress</strong>: the plan does not say whether they are done.</li>"))
+        #expect(html.contains("<li>No action is escalated to the SEND Improvement Board, but 1 finding about the plan "
+                              + "as a whole is (listed below).</li>"))
+        #expect(html.contains("<caption>Escalated to the SEND Improvement Board: about the plan as a whole</caption>"))
+        #expect(html.contains("<th scope=\"col\" class=\"num\">Past due, no rating or dated progress</th>"))
+        #expect(!html.contains("Days overdue"), "no board table without an action at the board")
     }
 
     /// Plan text reaches the pack only escaped, in the page and in the running header's CSS string.
