@@ -14,6 +14,8 @@ struct BoardFacts {
         var state: String?
         var actions = 0
         var overdue = 0
+        /// Of the overdue, those rated before their due date passed: the rating may be stale.
+        var ratedBeforeDue = 0
     }
 
     struct OwnerLoad {
@@ -114,7 +116,10 @@ struct BoardFacts {
                 byKey[key] = Rating(word: word, state: d.state)
             }
             byKey[key]!.actions += 1
-            if d.daysOverdue(on: asOf) != nil { byKey[key]!.overdue += 1 }
+            if d.daysOverdue(on: asOf) != nil {
+                byKey[key]!.overdue += 1
+                if let ratedOn = d.ratedOn, let due = d.due, ratedOn < due { byKey[key]!.ratedBeforeDue += 1 }
+            }
         }
         func rank(_ r: Rating) -> Int { r.state.flatMap { stateOrder.firstIndex(of: $0) } ?? stateOrder.count }
         let listed = order.enumerated().map { (offset: $0.offset, rating: byKey[$0.element]!) }

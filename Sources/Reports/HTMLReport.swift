@@ -63,7 +63,13 @@ public enum HTMLReport {
         var h = "<header class=\"masthead\">\n<p class=\"kicker\">Board paper · improvement plan check</p>\n"
         h += "<h1>\(esc(title))</h1>\n<p class=\"meta\">Checked as of <time datetime=\"\(result.asOf)\">"
         h += "\(BoardText.long(result.asOf))</time> · "
-        h += "the plan gives no “as at” date · "
+        if let asAt = result.planAsAt {
+            h += "the plan’s ratings are as at <time datetime=\"\(asAt)\">\(BoardText.long(asAt))</time>"
+            if asAt < result.asOf { h += " (\(BoardText.count(result.asOf.number - asAt.number, "day")) before)" }
+            h += " · "
+        } else {
+            h += "the plan gives no “as at” date · "
+        }
         let file = esc((result.planFile as NSString).lastPathComponent)
         h += "\(BoardText.count(result.records, "action")) read from \(file) · "
         h += "rule set \(esc(result.ruleSet)) v\(esc(result.ruleSetVersion))</p>\n"
@@ -186,8 +192,13 @@ public enum HTMLReport {
             lines.append("Owners rate \(BoardText.list(parts))\(unrated).")
             let calm = rated.filter { ["on-track", "not-started"].contains($0.state) && $0.overdue > 0 }
             for r in calm {
-                lines.append(
-                    "\(r.overdue) rated \(esc(r.word)) \(r.overdue == 1 ? "is past its" : "are past their") due date.")
+                var line = "\(r.overdue) rated \(esc(r.word)) \(r.overdue == 1 ? "is past its" : "are past their") due date"
+                if r.ratedBeforeDue > 0 {
+                    let all = r.ratedBeforeDue == r.overdue
+                    line += all ? ", but " + (r.overdue == 1 ? "it was" : "all were") : ", \(r.ratedBeforeDue) of them"
+                    line += " rated before the date passed: the rating may be out of date"
+                }
+                lines.append(line + ".")
             }
         }
         let unowned = facts.open.filter { $0.owners.isEmpty }.count

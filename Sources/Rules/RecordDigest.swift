@@ -18,6 +18,8 @@ public struct RecordDigest: Sendable {
     /// Rated at risk or vulnerable (as the rules judge it: `status_is`).
     public var atRisk: Bool
     public var due: Day?
+    /// The day the rating was given (its own column, or the plan's "as at" date), when known.
+    public var ratedOn: Day?
     public var section: String?
     public var source: SourceLocation
     /// With history: the rating and due date in the latest earlier run, and whether that run had
@@ -119,7 +121,8 @@ extension Engine {
             ref: ref,
             action: text("action"), owners: owners, status: status,
             state: status.flatMap(statuses.state(of:)), complete: holds(programs.complete),
-            atRisk: holds(programs.atRisk), due: date(value("due")), section: text("section"),
+            atRisk: holds(programs.atRisk), due: date(value("due")), ratedOn: date(value("rated_on")),
+            section: text("section"),
             source: record.source, previousStatus: previousStatus, previousDue: previousDue,
             seenBefore: seenBefore, heldToDue: holds(programs.heldToDate, otherwise: true),
             recorded: holds(programs.recorded, otherwise: true))

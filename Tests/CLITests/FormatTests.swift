@@ -64,6 +64,22 @@ import FoundationXML
                               + "Steve Larking holds"), "an owner's load is about the owner, not one action")
     }
 
+    /// The first page gives the date the plan says its ratings are as at, beside the check date.
+    @Test func theBoardPackGivesThePlansAsAtDate() throws {
+        let r = try CLI.run(["check", try Fixture.path("made/phrase-rated-as-at.csv"), "--rules", "rules/send-plan.yaml",
+                             "--as-of", "2024-07-01", "--format", "html", "--fail-on", "never"])
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("<h1>Local Area SEND Improvement Plan 2023-25</h1>"))
+        #expect(r.stdout.contains("<p class=\"meta\">Checked as of <time datetime=\"2024-07-01\">1 July 2024</time> · "
+                                  + "the plan’s ratings are as at <time datetime=\"2024-03-01\">1 March 2024</time> "
+                                  + "(122 days before) · "), "\(r.stdout.prefix(3000))")
+        // A rating given before the due date passed may be out of date; one given after it may not.
+        #expect(r.stdout.contains("<li>2 rated Not yet started; no risk anticipated are past their due date, but all "
+                                  + "were rated before the date passed: the rating may be out of date.</li>"))
+        #expect(r.stdout.contains("<li>2 rated On track are past their due date, 1 of them rated before the date "
+                                  + "passed: the rating may be out of date.</li>"))
+    }
+
     /// A plan with neither ratings nor dated progress (the Tameside written statement of action):
     /// an action past its date may be done, so the pack says the plan does not say, as the rules
     /// do, and never counts it overdue; recurring and ongoing timescales are not past due at all.
@@ -75,8 +91,8 @@ import FoundationXML
         #expect(html.contains("<li>No action is recorded as past its due date and not complete.</li>"))
         #expect(html.contains("<li><strong>88 of 101 actions are past their due date with no rating and no dated "
                               + "progress</strong>: the plan does not say whether they are done.</li>"))
-        #expect(html.contains("<li>No action is escalated to the SEND Improvement Board, but 1 finding about the plan "
-                              + "as a whole is (listed below).</li>"))
+        #expect(html.contains("<li>No action is escalated to the SEND Improvement Board, but 2 findings about the plan "
+                              + "as a whole are (listed below).</li>"))
         #expect(html.contains("<caption>Escalated to the SEND Improvement Board: about the plan as a whole</caption>"))
         #expect(html.contains("<th scope=\"col\" class=\"num\">Past due, no rating or dated progress</th>"))
         #expect(!html.contains("Days overdue"), "no board table without an action at the board")
