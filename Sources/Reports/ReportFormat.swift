@@ -4,7 +4,7 @@ import Rules
 /// CLI's help, its validation of `--format` and the list in the docs come from this enum: a new
 /// format is a writer file plus a case here and its line in `writer` (docs/architecture.md).
 public enum ReportFormat: String, CaseIterable, Sendable {
-    case text, json, summary, markdown, html, pdf, csv, sarif, junit, github
+    case text, json, summary, measures, markdown, html, pdf, csv, sarif, junit, github
 
     /// The writer of this format.
     public var writer: any ReportWriter.Type {
@@ -12,6 +12,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
         case .text: TextReport.self
         case .json: JSONReport.self
         case .summary: SummaryReport.self
+        case .measures: MeasuresReport.self
         case .markdown: MarkdownReport.self
         case .html: HTMLReport.self
         case .pdf: PDFReport.self

@@ -38,6 +38,9 @@ public struct Engine {
     private(set) var digests: [RecordDigest] = []
     private let digestPrograms: DigestPrograms?
     var keepsDigests: Bool { digestPrograms != nil }
+    /// The rule set's measures of this collection, and their counts so far.
+    public let measures: [Measure]
+    private var measureCounts: [MeasureCount]
 
     /// Places the findings of batch rows on the ladder as they are found (batches run only
     /// without history, so nothing later changes their level); nil to leave it to `escalated`.
@@ -78,6 +81,8 @@ public struct Engine {
         self.history = history
         self.keepSnapshots = keepSnapshots
         digestPrograms = keepDigests ? DigestPrograms(ruleSet, schema) : nil
+        measures = ruleSet.measures.filter { $0.appliesTo == collection }
+        measureCounts = measures.map { MeasureCount(id: $0.id) }
     }
 
     public var ruleCount: Int { rules.count }
@@ -103,6 +108,7 @@ public struct Engine {
             if keepSnapshots { snapshots.append(Engine.snapshot(schema, key: key) { record.values[$0] }) }
         }
         if keepsDigests { keepDigest(record) }
+        if !measures.isEmpty { Engine.countMeasures(measures, &measureCounts, activation) }
         // The plan's own at-risk rating orders a record's findings before others of their severity.
         var rated = 0
         if let slot = facts.statusSlot, case .string(let s) = record.values[slot], ruleSet.statuses.has(s, "at-risk") { rated = Engine.ratedAtRisk }
@@ -189,6 +195,7 @@ public struct Engine {
                                  stats: stats, severityCounts: Engine.severityCounts(levelCounts))
         result.notes = notes
         result.digests = digests
+        result.measures = measureCounts
         return result
     }
 

@@ -296,6 +296,8 @@ public struct CheckResult: Sendable {
     public var notes: [String] = []
     /// Every record's digest in plan order, when the run was asked to keep them (the board pack).
     public var digests: [RecordDigest] = []
+    /// The rule set's measures of the records' collection, counted over every record checked.
+    public var measures: [MeasureCount] = []
 
     public func count(_ severity: Severity) -> Int {
         severityCounts[severity] ?? 0

@@ -103,6 +103,11 @@ extension CheckResult {
             }
             merged.severityCounts.merge(part.severityCounts, uniquingKeysWith: +)
             merged.digests += part.digests
+            for i in merged.measures.indices {
+                merged.measures[i].cohort += part.measures[i].cohort
+                merged.measures[i].met += part.measures[i].met
+                merged.measures[i].failed += part.measures[i].failed
+            }
         }
         merged.findings = prioritised(parts.map(\.findings))
         return merged

@@ -18,6 +18,8 @@ public struct RuleSet: Sendable {
     public var parameters: [(name: String, value: Value)] = []
     /// `escalation:` — the ladder findings climb (the last file that gives one wins).
     public var ladder: Ladder?
+    /// `measures:` — published measures counted over the records checked (`--format measures`).
+    public var measures: [Measure] = []
     /// The `legend:` name of a status legend one of the files read (nil: the rule set pins none,
     /// and the legend is chosen for each plan, see `Legend.choose`).
     public var pinnedLegend: String?

@@ -54,6 +54,7 @@ private struct Loader {
     private var reading: [String] = []
     private var read: Set<String> = []
     private var rawRules: [RawRule] = []
+    private var rawMeasures: [RawRule] = []
     private var name: String?
     private var version = "1"
     private var description: String?
@@ -72,7 +73,8 @@ private struct Loader {
     var requiresName = true
 
     static let topKeys = ["ruleset", "version", "description", "extends", "legend", "statuses", "states", "collections",
-                          "parameters", "escalation", "rules"]
+                          "parameters", "escalation", "rules", "measures"]
+    static let measureKeys = ["id", "title", "applies-to", "cohort", "met", "definition", "cite", "published"]
 
     mutating func report(_ file: SourceFile, _ mark: Mark, _ message: String) {
         diagnostics.append(Diagnostic(file: file.path, line: mark.line, column: mark.column, message))
@@ -237,6 +239,20 @@ private struct Loader {
             }
             if collections.mapping == nil { report(file, collections.mark, "'collections' must be a mapping of name: {key, fields}") }
         }
+        if let measures = root["measures"] {
+            for item in measures.sequence ?? [] {
+                guard let id = item["id"]?.scalar, item.mapping != nil else {
+                    report(file, item.mark, "each measure must be a mapping with an 'id'")
+                    continue
+                }
+                if let i = rawMeasures.firstIndex(where: { $0.id == id }) {
+                    rawMeasures[i] = RawRule(id: id, node: item, file: file)
+                } else {
+                    rawMeasures.append(RawRule(id: id, node: item, file: file))
+                }
+            }
+            if measures.sequence == nil { report(file, measures.mark, "'measures' must be a list") }
+        }
         if let rules = root["rules"] {
             guard let items = rules.sequence else {
                 report(file, rules.mark, "'rules' must be a list")
@@ -337,6 +353,9 @@ private struct Loader {
         for raw in rawRules {
             if let rule = buildRule(raw, set) { set.rules.append(rule) }
         }
+        for raw in rawMeasures {
+            if let measure = buildMeasure(raw, set) { set.measures.append(measure) }
+        }
         let ids = set.rules.map(\.id)
         for rule in set.rules {
             for other in rule.coveredBy where !ids.contains(other) || other == rule.id {
@@ -419,6 +438,39 @@ private struct Loader {
             climbs.append(Ladder.Climb(condition: condition, steps: steps, to: to))
         }
         return Ladder(levels: levels, climbs: climbs)
+    }
+
+    /// A measure: its cohort and standard compiled as rules' `when` is, in its collection.
+    private mutating func buildMeasure(_ raw: RawRule, _ set: RuleSet) -> Measure? {
+        let node = raw.node, file = raw.file
+        checkKeys(node.mapping ?? [], allowed: Self.measureKeys, in: file)
+        func text(_ key: String, required: Bool = false) -> String? {
+            guard let v = node[key], !v.isNull else {
+                if required { report(file, node.mark, "measure '\(raw.id)' is missing '\(key)'") }
+                return nil
+            }
+            return scalar(v, key, file)
+        }
+        let appliesTo = text("applies-to") ?? "actions"
+        if environments[appliesTo] == nil { environments[appliesTo] = set.environment(for: appliesTo) }
+        guard let env = environments[appliesTo] else {
+            report(file, node["applies-to"]?.mark ?? node.mark, "unknown collection '\(appliesTo)'"
+                   + Suggest.hint(for: appliesTo, among: set.collections.keys) + "; declare it under 'collections:'")
+            return nil
+        }
+        let title = text("title", required: true)
+        func program(_ key: String) -> Program? {
+            guard let v = node[key], !v.isNull else {
+                report(file, node.mark, "measure '\(raw.id)' is missing '\(key)'")
+                return nil
+            }
+            return compile(v, env, file, expecting: .bool)
+        }
+        let cohort = program("cohort"), met = program("met")
+        guard let title, let cohort, let met else { return nil }
+        return Measure(id: raw.id, title: title, appliesTo: appliesTo, cohort: cohort, met: met,
+                       definition: text("definition"), cite: text("cite"), published: text("published"),
+                       file: file.path, line: node.mark.line)
     }
 
     private mutating func buildRule(_ raw: RawRule, _ set: RuleSet) -> Rule? {

@@ -17,7 +17,9 @@ public enum Runner {
                                                     history: history, keepSnapshots: keepSnapshots, directory: directory,
                                                     keepDigests: keepDigests) }
         var engine = make()
-        if !engine.needsAllRecords, let (plan, parts) = try loader.parts(path: path, format: format, count: max(1, workers), minimumBytes: streamFrom) {
+        // Measures are counted record by record, so a rule set with measures reads its file whole.
+        if !engine.needsAllRecords, engine.measures.isEmpty,
+           let (plan, parts) = try loader.parts(path: path, format: format, count: max(1, workers), minimumBytes: streamFrom) {
             do {
                 return try checkParts(plan, parts, make)
             } catch is TablePart.NeedsWholeRead {

@@ -25,11 +25,12 @@ import FoundationXML
 
     /// The help and the validation of --format both list the formats of the registry.
     @Test func helpAndValidationListEveryFormat() throws {
-        let names = ["text", "json", "summary", "markdown", "html", "pdf", "csv", "sarif", "junit", "github"]
+        let names = ["text", "json", "summary", "measures", "markdown", "html", "pdf", "csv", "sarif", "junit", "github"]
         let help = try CLI.run(["check", "--help"])
         let listed = help.stdout.replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression)
         #expect(listed.contains("(repeatable): \(names.joined(separator: ", "))."), "\(help.stdout)")
-        #expect(listed.contains("Formats: text (default), json, summary (one line of per-rule counts), markdown, html (a"))
+        #expect(listed.contains("Formats: text (default), json, summary (one line of per-rule counts), measures (the rule "
+                                + "set's published measures, as counts and percentages), markdown, html (a"))
         let bad = try CLI.run(["check", "examples/send-improvement-plan.yaml", "--rules", "rules/send-plan.yaml", "--format", "xml"])
         #expect(bad.code == 2)
         #expect(bad.stderr.contains("unknown format 'xml'; choose from \(names.joined(separator: ", "))"), "\(bad.stderr)")

@@ -18,6 +18,63 @@ import Testing
         try CLI.expectGolden(r, "sen2-plan-show.txt", exitCode: 0)
     }
 
+    /// The DfE's measures on the hand-made return (collection year 2025: calendar year 2024),
+    /// worked out by hand from the fixture:
+    /// - plans issued in 2024: Ash 133 days, Birch 161, Cedar 168 with Week20 1, Ivy 131. Excluding
+    ///   exceptions (Cedar out of both sides): Ash and Ivy of 3, 66.7%; including them: 2 of 4, 50.0%.
+    /// - decisions whether to assess notified in 2024 (Y or N): Ash 35 days, Birch 49, Cedar 35,
+    ///   Damson 35, Hazel's second request 35, Ivy 33: 5 of 6, 83.3% (Gorse's code X is no decision;
+    ///   Hazel's first request was decided in 2023).
+    /// - review meetings in 2024: Juniper's (decision 18 days later): 1 of 1, 100.0% (Fir's was in 2023).
+    @Test func theMeasuresAreThoseWorkedOutByHand() throws {
+        let xml = try Fixture.path("sen2/sen2-2025-small.xml")
+        let r = try CLI.run(["check", xml, "--rules", Self.rules, "--as-of", "2025-01-16", "--format", "measures",
+                             "--fail-on", "never"])
+        for figure in ["EHC plans issued within 20 weeks, excluding exceptions: 66.7% (2 of 3)",
+                       "EHC plans issued within 20 weeks, including exceptions: 50.0% (2 of 4)",
+                       "Requests for an assessment decided within 6 weeks: 83.3% (5 of 6)",
+                       "Annual review decisions within 4 weeks of the meeting: 100.0% (1 of 1)"] {
+            #expect(r.stdout.contains(figure + "\n"), "\(figure) not in:\n\(r.stdout)")
+        }
+        #expect(!r.stdout.contains("could not be judged"))
+        try CLI.expectGolden(r, "sen2-measures.txt", exitCode: 0)
+    }
+
+    /// A request with no ReceivedDate whose plan was issued in the year cannot be judged: it is
+    /// counted apart and said, never silently in or out of the measure.
+    @Test func aCaseThatCannotBeJudgedIsCountedApart() throws {
+        let dir = try CLI.temporaryDirectory()
+        let path = dir.appendingPathComponent("return.xml").path
+        try Data("""
+            <Message><Header><CollectionDetails><Collection>SEN2</Collection><Year>2025</Year></CollectionDetails>
+            </Header><Persons><Person><UPN>A1</UPN><Requests><RequestOutcome>H</RequestOutcome><Assessment>
+            <AssessmentOutcome>Y</AssessmentOutcome><AssessmentOutcomeDate>2024-05-01</AssessmentOutcomeDate>
+            </Assessment></Requests></Person></Persons></Message>
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        let r = try CLI.run(["check", path, "--rules", Self.rules, "--as-of", "2025-01-16", "--format", "measures"])
+        #expect(r.stdout.contains("EHC plans issued within 20 weeks, excluding exceptions: – (0 of 0)\n"
+                                  + "  New EHC plans"), "\(r.stdout)")
+        #expect(r.stdout.contains("  1 record could not be judged (an expression failed on them): "
+                                  + "counted in neither number"))
+    }
+
+    @Test func aMeasureWithoutItsCohortIsARuleError() throws {
+        let dir = try CLI.temporaryDirectory()
+        let path = dir.appendingPathComponent("measures.yaml").path
+        try Data("""
+            ruleset: m
+            measures:
+              - id: late
+                title: Late
+                met: "due != null"
+                cohrt: "true"
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        let r = try CLI.run(["rules", "validate", path])
+        #expect(r.code == 3)
+        #expect(r.stderr.contains(":6:5: error: unknown key 'cohrt' (did you mean 'cohort'?)"), "\(r.stderr)")
+        #expect(r.stderr.contains(":3:5: error: measure 'late' is missing 'cohort'"), "\(r.stderr)")
+    }
+
     @Test(arguments: [
         ("other-collection.xml",
          "<Message><Header><CollectionDetails><Collection>SC</Collection></CollectionDetails></Header></Message>",
