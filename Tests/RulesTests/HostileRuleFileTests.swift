@@ -49,7 +49,8 @@ import Testing
             ("./passwd", "2:11: error: 'extends' takes a YAML rule file relative to this file (such as "
                 + "statuses/five-status.yaml) or a shipped pack by name (such as send-plan), not './passwd'"),
             ("other.yaml", "2:11: error: cannot extend \(dir.path)/other.yaml: it is not a rule file (it has none of the "
-                + "keys ruleset, version, description, extends, legend, statuses, states, collections, parameters, escalation, rules)"),
+                + "keys ruleset, version, description, extends, legend, statuses, states, collections, parameters, escalation, rules, "
+                + "measures)"),
         ]
         for (target, message) in cases {
             let top = try write("ruleset: t\nextends: [\(target)]\nrules: []\n", "top.yaml", in: dir)
@@ -62,7 +63,8 @@ import Testing
         #expect(diagnostics([passwd]) == ["\(passwd):1:1: error: is not a rule file: rule files are YAML, named .yaml or .yml"])
         let other = dir.appendingPathComponent("other.yaml").path
         #expect(diagnostics([other]) == ["\(other):1:1: error: is not a rule file (it has none of the keys ruleset, version, "
-                                             + "description, extends, legend, statuses, states, collections, parameters, escalation, rules)"])
+                                             + "description, extends, legend, statuses, states, collections, parameters, escalation, rules, "
+                + "measures)"])
     }
 
     /// 60,000 levels of YAML crashed the process when the rule file's tree was freed.
