@@ -304,3 +304,9 @@ enum DomainLibrary {
         })
     }
 }
+
+/// Owner texts that name nobody yet ("To be allocated", "TBC", "Vacant"), as `is_placeholder`
+/// judges them, for reports that count owners (the board pack's load by owner).
+public enum OwnerPlaceholder {
+    public static func matches(_ text: String) -> Bool { DomainLibrary.isPlaceholder(text) }
+}

@@ -127,11 +127,20 @@ struct BoardFacts {
         return (listed, unrated)
     }
 
+    static let noNamedOwner = "No named owner"
+
+    /// The action's owners that name someone (placeholders such as "To be allocated" left out).
+    static func namedOwners(_ d: RecordDigest) -> [String] {
+        d.owners.filter { !OwnerPlaceholder.matches($0) }
+    }
+
     static func owners(_ open: [RecordDigest], asOf: Day) -> [OwnerLoad] {
         var loads: [String: OwnerLoad] = [:]
         var order: [String] = []
         for d in open {
-            for owner in d.owners.isEmpty ? ["No owner"] : d.owners {
+            // "To be allocated", "TBC": nobody carries the load, so it counts as no named owner.
+            let named = namedOwners(d)
+            for owner in named.isEmpty ? [noNamedOwner] : named {
                 if loads[owner] == nil {
                     order.append(owner)
                     loads[owner] = OwnerLoad(owner: owner)

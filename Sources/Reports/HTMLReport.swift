@@ -26,7 +26,7 @@ public enum HTMLReport {
 
     public static func render(
         _ result: CheckResult, groupBy: Grouping = .section, trend: [TrendPoint] = [],
-        ladder: Ladder? = nil
+        ladder: Ladder? = nil, legend: String? = nil
     ) -> String {
         let shown = result.findings.filter { $0.waiver == nil }
         let facts = BoardFacts(result, shown: shown, ladder: ladder)
@@ -48,7 +48,7 @@ public enum HTMLReport {
         h += masthead(result, title: title)
         h += "<main>\n"
         h += decide(result, facts, shown: shown, withHistory: withHistory, trend: trend)
-        h += picture(result, facts, trend: trend)
+        h += picture(result, facts, trend: trend, legend: legend)
         h += register(result, facts, shown: shown, groupBy: groupBy)
         let file = esc((result.planFile as NSString).lastPathComponent)
         h += "</main>\n<footer><p>Produced by stocktake from \(file) with the rule set \(esc(result.ruleSet)) "
@@ -201,11 +201,18 @@ public enum HTMLReport {
                 lines.append(line + ".")
             }
         }
-        let unowned = facts.open.filter { $0.owners.isEmpty }.count
-        lines.append(
-            unowned == 0
-                ? "Every open action has a named owner."
-                : "<strong>\(unowned) open action\(unowned == 1 ? " has" : "s have") no owner.</strong>")
+        let unowned = facts.open.filter { BoardFacts.namedOwners($0).isEmpty }
+        if unowned.isEmpty {
+            lines.append("Every open action has a named owner.")
+        } else {
+            var line = "<strong>\(unowned.count) open action\(unowned.count == 1 ? " has" : "s have") no named owner</strong>"
+            let standIns = unowned.filter { !$0.owners.isEmpty }
+            if let first = standIns.first?.owners.first {
+                line += standIns.count == unowned.count ? " (" : " (\(standIns.count) of them "
+                line += "given only as “\(esc(first))”\(standIns.count > 1 ? " or the like" : ""))"
+            }
+            lines.append(line + ".")
+        }
         let undated = facts.open.filter { $0.due == nil }.count
         let done = all - facts.open.count
         var progress =
@@ -284,7 +291,8 @@ public enum HTMLReport {
 
     // MARK: - Part 2: the picture
 
-    static func picture(_ result: CheckResult, _ facts: BoardFacts, trend: [TrendPoint]) -> String {
+    /// `legend`: the name of the status legend the ratings were read with.
+    static func picture(_ result: CheckResult, _ facts: BoardFacts, trend: [TrendPoint], legend: String?) -> String {
         var h = "<section class=\"part\" id=\"picture\" aria-labelledby=\"picture-h\">\n"
         h += "<h2 id=\"picture-h\">2. The picture</h2>\n"
         guard !facts.digests.isEmpty else { return h + "<p class=\"none\">No record was read.</p>\n</section>\n" }
@@ -305,7 +313,7 @@ public enum HTMLReport {
                 ])
             }
             h += table(
-                caption: "Actions by the rating their owners give",
+                caption: "Actions by the rating their owners give" + (legend.map { ", read with the \($0) legend" } ?? ""),
                 headers: ["Rating", "Means", "Actions", "Of them overdue"],
                 widths: [34, 34, 14, 18], rows: rows, numeric: [2, 3])
         }
@@ -329,7 +337,7 @@ public enum HTMLReport {
             headers.append("Oldest overdue")
             widths.append(100 - widths.reduce(0, +))
             let rows = facts.owners.map { o -> [String] in
-                var row = [rowHeader(o.owner, placeholder: "No owner"), "\(o.open)", "\(o.overdue)"]
+                var row = [rowHeader(o.owner, placeholder: BoardFacts.noNamedOwner), "\(o.open)", "\(o.overdue)"]
                 if unrecorded { row.append("\(o.unrecorded)") }
                 if anyRated { row.append("\(o.atRisk)") }
                 row.append(o.oldest.map { "\(esc($0.ref)), \(BoardText.count($0.days, "day"))" } ?? "")
@@ -553,8 +561,12 @@ public enum HTMLReport {
     }
 
     static func meaning(_ state: String?) -> String {
-        guard let state else { return "not in the rule set’s legend" }
-        return state.replacingOccurrences(of: "-", with: " ")
+        switch state {
+        case nil: return "not in the legend"
+        case "complete-unevidenced": return "complete, impact still to evidence"
+        case "vulnerable": return "vulnerable: may slip"
+        case let state?: return state.replacingOccurrences(of: "-", with: " ")
+        }
     }
 
     static func colgroup(_ widths: [Int]) -> String {
@@ -690,7 +702,9 @@ public enum HTMLReport {
         color:#333}
         @media print{body{margin:0;font-size:9.5pt;max-width:none}nav{display:none}\
         .part+.part{break-before:page}h2,h3,caption{break-after:avoid}tr{break-inside:avoid}\
-        thead{display:table-header-group}table{font-size:8.5pt}a{color:inherit;text-decoration:none}}
+        thead{display:table-header-group}table{font-size:8.5pt}a{color:inherit;text-decoration:none}\
+        h1{font-size:15pt}.meta{font-size:8pt}.summary li{margin:0}\
+        table.board{font-size:7.5pt}.board th,.board td{padding:.1rem .3rem}.board .more{font-size:7pt}}
         """
 }
 
@@ -707,6 +721,7 @@ extension HTMLReport: ReportWriter {
     /// the other formats' default).
     public static func render(_ report: ReportInput) -> String {
         let groupBy = report.groupBy == .severity ? .section : report.groupBy
-        return render(report.listed, groupBy: groupBy, trend: report.trend, ladder: report.ruleSet.ladder)
+        return render(report.listed, groupBy: groupBy, trend: report.trend, ladder: report.ruleSet.ladder,
+                      legend: report.ruleSet.statuses.legend)
     }
 }

@@ -95,6 +95,10 @@ import Testing
         #expect(
             pageTexts.first?.contains("1.1") == true && pageTexts.first?.contains("275") == true,
             "page 1 holds 1.1, 275 days")
+        // The first page holds all ten board escalations, down to the last (2.27, 183 days).
+        #expect(
+            pageTexts.first?.contains("2.27") == true && pageTexts.first?.contains("Sarah Leah") == true,
+            "page 1 holds the tenth escalation")
         #expect(
             pageTexts.contains { $0.contains("2. The picture") && !$0.contains("1. What the board must decide") },
             "the picture starts a page of its own")
@@ -102,6 +106,10 @@ import Testing
         let boxes = try tool("pdftotext", ["-bbox", pdf, "-"])
         let right = boxes.components(separatedBy: "xMax=\"").dropFirst().compactMap { Double($0.prefix { $0 != "\"" }) }
         #expect(!right.isEmpty && right.allSatisfy { $0 <= 594.96 - 30 }, "a word ends at \(right.max() ?? 0) pt")
+        // Pages of an earlier, longer print would be mistaken for this one's.
+        let stale = try FileManager.default.contentsOfDirectory(atPath: Self.shots.path)
+            .filter { $0.hasPrefix("oldham-pdf-page") }
+        for name in stale { try FileManager.default.removeItem(at: Self.shots.appendingPathComponent(name)) }
         _ = try tool("pdftoppm", ["-r", "60", "-png", pdf, Self.shots.appendingPathComponent("oldham-pdf-page").path])
 
         // The same inputs print the same bytes.

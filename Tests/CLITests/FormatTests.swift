@@ -79,6 +79,13 @@ import FoundationXML
                                   + "were rated before the date passed: the rating may be out of date.</li>"))
         #expect(r.stdout.contains("<li>2 rated On track are past their due date, 1 of them rated before the date "
                                   + "passed: the rating may be out of date.</li>"))
+        // A placeholder owner carries no load: the action has no named owner.
+        #expect(r.stdout.contains("<li><strong>1 open action has no named owner</strong> (given only as "
+                                  + "“To be allocated”).</li>"))
+        #expect(r.stdout.contains("<tr><th scope=\"row\"><span class=\"none\">No named owner</span></th>"))
+        #expect(!r.stdout.contains("<th scope=\"row\">To be allocated</th>"))
+        #expect(r.stdout.contains("<caption>Actions by the rating their owners give, read with the phrases legend</caption>"))
+        #expect(r.stdout.contains("<td>complete, impact still to evidence</td>"))
     }
 
     /// A plan with neither ratings nor dated progress (the Tameside written statement of action):
