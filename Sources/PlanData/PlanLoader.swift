@@ -320,10 +320,7 @@ public struct PlanLoader: Sendable {
 
     /// The plan's name and tally, or an error when no table was found.
     func finished(_ table: TableImporter, _ path: String) throws -> Plan {
-        guard table.tally.headerRows > 0 else {
-            throw PlanError(file: path, "no header row: no row names at least three fields of '\(schema.name)' "
-                            + "(headings such as \(schema.fields.filter { !$0.isCompanion }.prefix(6).map { "'\($0.name)'" }.joined(separator: ", ")))")
-        }
+        guard table.tally.headerRows > 0 else { throw table.noActionTable() }
         var plan = Plan(name: table.planName, file: path)
         plan.tally = table.tally
         plan.asAt = table.tally.asAt.first?.day

@@ -62,7 +62,14 @@ public enum YAMLPlanReader: PlanReader {
     public static let extensions = ["yaml", "yml"]
     public static func looksLike(_ head: [UInt8]) -> Bool { true }
     public static func read(_ bytes: [UInt8], path: String, loader: PlanLoader, _ body: (Record) throws -> Void) throws -> Plan {
-        try loader.readTree(path: path, bytes: bytes, json: false, body)
+        do {
+            return try loader.readTree(path: path, bytes: bytes, json: false, body)
+        } catch var e as PlanError where !extensions.contains((path as NSString).pathExtension.lowercased()) {
+            // YAML is the guess of last resort: a document of prose and tables fails here.
+            e.message += " (read as YAML, as neither the file's name nor its first bytes say what it is;"
+                + " for a table give --input-format tsv or csv)"
+            throw e
+        }
     }
 }
 
@@ -96,7 +103,13 @@ public enum CSVPlanReader: PlanReader {
 public enum TSVPlanReader: PlanReader {
     public static let extensions = ["tsv", "tab"]
     public static let delimiter: UInt8? = UInt8(ascii: "\t")
-    public static func looksLike(_ head: [UInt8]) -> Bool { firstLine(head).contains(UInt8(ascii: "\t")) }
+    /// A tab in the first line, or (a document with tables among its text) in at least three of the
+    /// head's lines that have two tabs or more: YAML has no tab-separated lines.
+    public static func looksLike(_ head: [UInt8]) -> Bool {
+        if firstLine(head).contains(UInt8(ascii: "\t")) { return true }
+        let lines = head.prefix(1 << 16).split(separator: UInt8(ascii: "\n"))
+        return lines.lazy.filter { $0.lazy.filter { $0 == UInt8(ascii: "\t") }.count >= 2 }.prefix(3).count == 3
+    }
     public static func read(_ bytes: [UInt8], path: String, loader: PlanLoader, _ body: (Record) throws -> Void) throws -> Plan {
         try loader.readTable(path: path, bytes: bytes, delimiter: delimiter!, body)
     }

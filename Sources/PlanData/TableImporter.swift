@@ -62,6 +62,8 @@ public struct PlanTally: Sendable {
     public var sections: [Row] = []
     /// Headings that map to no field; their text is kept in each record's extras.
     public var unmappedColumns: [String] = []
+    /// For unmapped headings close to a field's name or synonym: "did you mean 'owner', read as owners?".
+    public var headingHints: [String: String] = [:]
     /// Refs used by more than one record.
     public var duplicateRefs: [String] = []
     /// Rows that belong to no record, each with its kind ("separator row", "label row", "note",
@@ -98,6 +100,13 @@ public struct PlanTally: Sendable {
 
     public init() {}
 
+    /// The counts by category, as the JSON of `plan show` and `check` name them; they add up to `rows`.
+    public var counts: [(name: String, count: Int)] {
+        [("rows", totalRows), ("records", records), ("header_rows", headerRows), ("section_rows", sectionRows),
+         ("continuation_rows", continuationRows), ("blank_rows", blankRows), ("title_rows", titleRows),
+         ("column_letter_rows", columnLetterRows), ("legend_rows", legendRows), ("other_rows", other.count)]
+    }
+
     public var totalRows: Int {
         records + headerRows + sectionRows + continuationRows + blankRows + titleRows + columnLetterRows + legendRows
             + skipped.count + other.count
@@ -113,7 +122,7 @@ struct TableImporter: Sendable {
     let file: String
     let reader: FieldReader
     let profile: PlanProfile
-    private var schema: CollectionSchema { reader.schema }
+    var schema: CollectionSchema { reader.schema }
 
     private(set) var tally = PlanTally()
     private(set) var planName: String?
@@ -143,6 +152,12 @@ struct TableImporter: Sendable {
     /// `plan show --explain-row N`: the line whose reading is written to the tally.
     var explainLine: Int?
     private var explaining = false
+    private var explainedRow = ""
+    /// Until an action table is found: the row whose headings name the most fields, and the most
+    /// cells any row has, for the error when there is none (`noActionTable`).
+    private(set) var nearestHeader: (line: Int, location: String, cells: [String], mapping: [Int?])?
+    private(set) var widestRow = 0
+    private(set) var rowsBeforeTable = 0, singleCellRows = 0
 
     /// Normalised field names and synonyms → slot, built once.
     private let headingSlots: [String: Int]
@@ -169,6 +184,7 @@ struct TableImporter: Sendable {
         let filled = cells.indices.filter { !cells[$0].isEmpty }
         let loc = row.location(file: file).description
         explaining = explainLine == row.line
+        if explaining { explainedRow = row.sheet.map { "row \(row.line) of sheet '\($0)'" } ?? "line \(row.line)" }
         let texts = filled.map { cells[$0] }
         if filled.isEmpty {
             tally.blankRows += 1
@@ -176,6 +192,7 @@ struct TableImporter: Sendable {
             return
         }
         if filled.count <= 2 { noteAsAt(texts.joined(separator: " "), loc) }
+        if columns.isEmpty { noteNearestHeader(cells, filled, row) }
         if filled.count >= 3, filled.enumerated().allSatisfy({ cells[$0.element] == TableRow.columnName($0.offset) }) {
             tally.columnLetterRows += 1
             explain("column letters: the cells read A, B, C … in order")
@@ -320,6 +337,22 @@ struct TableImporter: Sendable {
         }
     }
 
+    /// Keeps the row whose short cells name the most fields, while no action table has been found.
+    private mutating func noteNearestHeader(_ cells: [String], _ filled: [Int], _ row: TableRow) {
+        widestRow = max(widestRow, filled.count)
+        rowsBeforeTable += 1
+        if filled.count == 1 { singleCellRows += 1 }
+        var taken = Set<Int>()
+        var mapping = [Int?](repeating: nil, count: cells.count)
+        for i in filled where cells[i].count <= 60 {
+            if let slot = slot(forHeading: cells[i]), taken.insert(slot).inserted { mapping[i] = slot }
+        }
+        // More headings naming fields first; of equals, the row with more cells (a header, not a title).
+        let best = nearestHeader.map { ($0.mapping.compactMap { $0 }.count, $0.cells.filter { !$0.isEmpty }.count) }
+        guard !taken.isEmpty, best.map({ (taken.count, filled.count) > $0 }) ?? true else { return }
+        nearestHeader = (row.line, row.location(file: file).description, cells, mapping)
+    }
+
     /// Rows before the first action table, and rows of tables that are not action tables.
     private mutating func addOutsideActionTable(_ row: TableRow, _ cells: [String], _ filled: [Int], _ single: String?,
                                                 _ loc: String, _ emit: (Record) throws -> Void) throws {
@@ -399,7 +432,10 @@ struct TableImporter: Sendable {
             tableLine = row.line
             tally.headerRows += 1
             let unmapped = zip(cells, header.mapping).filter { $0.1 == nil && !$0.0.isEmpty }.map(\.0)
-            for u in unmapped where !tally.unmappedColumns.contains(u) { tally.unmappedColumns.append(u) }
+            for u in unmapped where !tally.unmappedColumns.contains(u) {
+                tally.unmappedColumns.append(u)
+                if let hint = hint(forHeading: u, in: cells, header.mapping) { tally.headingHints[u] = hint }
+            }
             tally.tables.append(.init(location: loc, text: joined, reason: "action table"))
             explain("header: its headings map to fields (" + mappedNames(cells, header.mapping) + "); "
                     + (first ? "the first action table" : "a new action table with other columns"))
@@ -415,13 +451,13 @@ struct TableImporter: Sendable {
                 + missingCore(header.mapping).joined(separator: " or "))
     }
 
-    private func mappedNames(_ cells: [String], _ mapping: [Int?]) -> String {
+    func mappedNames(_ cells: [String], _ mapping: [Int?]) -> String {
         zip(cells, mapping).compactMap { c, m in m.map { "'\(c)' → \(schema.fields[$0].name)" } }
             .joined(separator: ", ")
     }
 
     /// Of action, owners and due, the fields a header's columns do not give.
-    private func missingCore(_ mapping: [Int?]) -> [String] {
+    func missingCore(_ mapping: [Int?]) -> [String] {
         ["action", schema.ownerField ?? "owners", "due"].filter { name in
             guard let slot = schema.slot(of: name) else { return false }
             return !mapping.contains(slot)
@@ -470,15 +506,16 @@ struct TableImporter: Sendable {
         let table = columns.isEmpty ? "before any action table"
             : otherTable.map { "in the table headed '\($0)' (line \(tableLine))" }
                 ?? "in the action table headed at line \(tableLine)"
-        tally.explanation = "line \(explainLine ?? 0), \(table): \(why)"
+        tally.explanation = "\(explainedRow), \(table): \(why)"
         explaining = false
     }
 
     /// Keeps the header and section state but zeroes the counts, for a part read after the first.
     mutating func resetCounts() {
-        let unmapped = tally.unmappedColumns
+        let unmapped = tally.unmappedColumns, hints = tally.headingHints
         tally = PlanTally()
         tally.unmappedColumns = unmapped
+        tally.headingHints = hints
     }
 
     mutating func finish(_ emit: (Record) throws -> Void) throws {
@@ -583,7 +620,9 @@ struct TableImporter: Sendable {
     // MARK: recognising rows
 
     /// The column → field mapping when this row is a header: at least three headings (or all, for
-    /// narrow tables) name fields, and they are most of the row's filled cells.
+    /// narrow tables) name fields, and they are most of the row's filled cells — or, in a wide
+    /// table with many columns of its own, three of them name the ref, the action and an owner or
+    /// due date (its other columns are then kept as extras and named in the tally).
     func headerMapping(_ cells: [String], line: Int? = nil) -> [Int?]? {
         var taken = Set<Int>()
         var mapping: [Int?] = []
@@ -607,11 +646,19 @@ struct TableImporter: Sendable {
             guard mapped >= min(2, profile.columns.count) else { return nil }
             return mapping
         }
-        guard mapped >= max(2, min(3, filled)), mapped * 10 >= filled * 6 else { return nil }
+        guard mapped >= max(2, min(3, filled)) else { return nil }
+        guard mapped * 10 >= filled * 6 || mapped >= 3 && namesKeyAndAction(taken) else { return nil }
         return mapping
     }
 
-    private func slot(forHeading heading: String) -> Int? {
+    /// Whether these slots hold the ref, the action and an owner or a due date.
+    private func namesKeyAndAction(_ slots: Set<Int>) -> Bool {
+        let needed = [schema.key, "action"].map { schema.slot(of: $0) }
+        let either = [schema.ownerField ?? "", "due"].compactMap { schema.slot(of: $0) }
+        return needed.allSatisfy { $0.map(slots.contains) ?? false } && either.contains(where: slots.contains)
+    }
+
+    func slot(forHeading heading: String) -> Int? {
         if let field = profile.columns[PlanProfile.key(heading)] { return schema.slot(of: field) }
         if let slot = headingSlots[Self.normalise(heading)] { return slot }
         // "Actions (what we will do)": try again without the bracketed hint.

@@ -33,8 +33,7 @@ public enum JSONReport {
             ("version", .int(schemaVersion)),
             ("tool", .object([("name", .string("stocktake")), ("version", .string(toolVersion))])),
             ("as_of", .string(result.asOf.description)),
-            ("plan", .object([("file", .string(result.planFile)), ("name", result.planName.map(JSON.string) ?? .null),
-                                ("as_at", result.planAsAt.map { JSON.string($0.description) } ?? .null)])),
+            ("plan", plan(result)),
             ("ruleset", .object([("name", .string(result.ruleSet)), ("version", .string(result.ruleSetVersion))])),
             ("notes", .array(result.notes.map(JSON.string))),
             ("summary", summary),
@@ -73,6 +72,19 @@ public enum JSONReport {
         }
         out.append("\n}\n")
         try chunk(out.bytes)
+    }
+
+    /// The plan's file, name and 'as at' date, and for a table its rows by category (docs/json-output.md).
+    static func plan(_ result: CheckResult) -> JSON {
+        var pairs: [(String, JSON)] = [("file", .string(result.planFile)),
+                                       ("name", result.planName.map(JSON.string) ?? .null),
+                                       ("as_at", result.planAsAt.map { JSON.string($0.description) } ?? .null)]
+        if let t = result.tally {
+            let kinds = t.otherKinds.map { ($0.kind, JSON.int($0.count)) }
+            pairs.append(("tally", .object(t.counts.map { ($0.name, JSON.int($0.count)) }
+                + [("skipped_rows", .int(t.skipped.count)), ("not_records", .object(kinds))])))
+        }
+        return .object(pairs)
     }
 
     /// `{rule id: findings}` for every rule run, in rule order (0 when it did not fire).

@@ -298,6 +298,8 @@ public struct CheckResult: Sendable {
     public var digests: [RecordDigest] = []
     /// The rule set's measures of the records' collection, counted over every record checked.
     public var measures: [MeasureCount] = []
+    /// How the rows of a table plan were read (set by the CLI after the run; nil for YAML and JSON).
+    public var tally: PlanTally?
 
     public func count(_ severity: Severity) -> Int {
         severityCounts[severity] ?? 0

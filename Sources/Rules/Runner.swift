@@ -54,6 +54,7 @@ public enum Runner {
         var merged = plan
         merged.tally = PlanTally()
         merged.tally.unmappedColumns = plan.tally.unmappedColumns
+        merged.tally.headingHints = plan.tally.headingHints
         for outcome in outcomes.all {
             let (result, tally, kept) = try outcome.get()
             results.append(result)

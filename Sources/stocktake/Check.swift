@@ -226,10 +226,17 @@ struct CheckInputs: ParsableArguments {
         let planID = historyOptions.planIdentity(plan: plan, profile: loader.profile, format: input.inputFormat)
         let countOnly = wantsCountsOnly && waiverFile == nil && previous == nil && store == nil
         let earlier = try store.map { s in try historyFailure { try s.facts(collection: collection, plan: planID, before: day) } }
-        var (result, _, snapshots) = try loadingPlan {
+        var (result, read, snapshots) = try loadingPlan {
             try Runner.check(path: plan, format: input.inputFormat, loader: loader, ruleSet: ruleSet, collection: collection,
                              asOf: day, countOnly: countOnly, only: selected, history: earlier,
                              keepSnapshots: store != nil, keepDigests: digests)
+        }
+        if read.tally.headerRows > 0 {
+            result.tally = read.tally
+            for heading in read.tally.unmappedColumns {
+                guard let hint = read.tally.headingHints[heading] else { continue }
+                result.notes.append("column '\(heading)' names no field and is kept as an extra (\(hint))")
+            }
         }
         var record: (() throws -> Void)?
         if let store, let earlier {

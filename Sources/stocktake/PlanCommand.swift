@@ -27,8 +27,14 @@ struct PlanCommand: ParsableCommand {
         @Option(help: ArgumentHelp("text or json.", valueName: "format"))
         var format = "text"
 
+        @Option(name: .customLong("explain-row"), help: ArgumentHelp(
+            "Say only how the row at this line (of a CSV or TSV file; of the sheet, for a workbook) was read: "
+                + "which table it sits in, what it was taken for and by which rule.", valueName: "line"))
+        var explainRow: Int?
+
         func validate() throws {
             guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json") }
+            if let explainRow, explainRow < 1 { throw ValidationError("--explain-row must be a line number from 1") }
         }
 
         func run() throws {
@@ -37,8 +43,23 @@ struct PlanCommand: ParsableCommand {
                 let set = try ruleOptions.load()
                 schema = set.collections[try ruleOptions.collectionName(for: set)]!
             }
-            let loader = try input.loader(for: schema)
+            var loader = try input.loader(for: schema)
+            loader.explainRow = explainRow
             let loaded = try loadingPlan { try loader.load(path: plan, format: input.inputFormat) }
+            if let explainRow {
+                guard let why = loaded.tally.explanation else {
+                    throw Failure("\(plan): error: no row of a table starts at line \(explainRow) (--explain-row reads "
+                                  + "the lines of CSV and TSV files and the rows of a workbook's sheet)", .usage)
+                }
+                if format == "json" {
+                    let doc: JSON = .object([("file", .string(plan)), ("row", .int(explainRow)),
+                                             ("explanation", .string(why))])
+                    Output.standardOutput(doc.serialized() + "\n")
+                } else {
+                    Output.terminalText("\(plan): \(why)\n")
+                }
+                return
+            }
             if format == "json" {
                 Output.standardOutput(PlanJSON.render(loaded, schema))
             } else {
@@ -146,17 +167,7 @@ enum PlanJSON {
                 return .object(pairs)
             })
         }
-        return .object([
-            ("rows", .int(t.totalRows)),
-            ("records", .int(t.records)),
-            ("header_rows", .int(t.headerRows)),
-            ("section_rows", .int(t.sectionRows)),
-            ("continuation_rows", .int(t.continuationRows)),
-            ("blank_rows", .int(t.blankRows)),
-            ("title_rows", .int(t.titleRows)),
-            ("column_letter_rows", .int(t.columnLetterRows)),
-            ("legend_rows", .int(t.legendRows)),
-            ("other_rows", .int(t.other.count)),
+        return .object(t.counts.map { ($0.name, JSON.int($0.count)) } + [
             ("skipped", rows(t.skipped)),
             ("not_records", .array(t.other.map { row in
                 .object([("location", .string(row.location)), ("kind", .string(row.kind ?? "other")),
@@ -165,6 +176,9 @@ enum PlanJSON {
             ("tables", rows(t.tables)),
             ("sections", rows(t.sections)),
             ("unmapped_columns", .array(t.unmappedColumns.map(JSON.string))),
+            ("heading_hints", .object(t.unmappedColumns.compactMap { h in
+                t.headingHints[h].map { (h, JSON.string($0)) }
+            })),
             ("duplicate_refs", .array(t.duplicateRefs.map(JSON.string))),
             ("similar_owners", .array(t.similarOwners.map { .array($0.map(JSON.string)) })),
         ] + (t.elements.isEmpty ? [] : [
@@ -253,7 +267,10 @@ enum PlanText {
             let text = s.text.replacingOccurrences(of: "\n", with: " / ")
             out += "  \(s.kind ?? "other") \(s.location): \(s.reason ?? "") — \(text)\n"
         }
-        if !t.unmappedColumns.isEmpty { out += "columns kept as extras: \(t.unmappedColumns.joined(separator: ", "))\n" }
+        if !t.unmappedColumns.isEmpty {
+            let described = t.unmappedColumns.map { h in t.headingHints[h].map { "\(h) (\($0))" } ?? h }
+            out += "columns kept as extras: \(described.joined(separator: ", "))\n"
+        }
         if !t.duplicateRefs.isEmpty { out += "duplicate refs: \(t.duplicateRefs.joined(separator: ", "))\n" }
         for group in t.similarOwners {
             out += "owners that may be the same person: \(group.joined(separator: " / "))"

@@ -187,3 +187,86 @@ private func fieldValue(_ r: Record, _ field: String) -> Value { r.values[Collec
         #expect(m[.string("Designated Clinical Officer")]?.stringValue == "ICB")
     }
 }
+
+/// A file with no action table, or a header whose headings map only partly.
+@Suite struct HeaderDiagnosisTests {
+    private func error(_ name: String, _ text: String) throws -> String {
+        let path = try temporaryFile(name, text)
+        do {
+            _ = try loader.load(path: path)
+        } catch let e as PlanError {
+            return e.description.replacingOccurrences(of: path, with: name)
+        }
+        Issue.record("\(name) was read without an error")
+        return ""
+    }
+
+    @Test func misspeltHeadingsAreNamedWithWhatTheyMayMean() throws {
+        let message = try error("typo.tsv", "Action plan\nRef\tActon\tOwenr\tTimscale\n1.1\tDo it\tAB\tSep-24\n")
+        #expect(
+            message == "typo.tsv:2: error: no action table: the row nearest to a header is line 2 ('Ref | Acton | "
+                + "Owenr | Timscale'), whose headings give 'Ref' → ref; it has no action, owners or due column; "
+                + "'Acton' (did you mean 'action'?), 'Owenr' (did you mean 'owner', read as owners?), 'Timscale' (did you "
+                + "mean 'timescale', read as due?) name no field. An action table needs a column for the ref or the "
+                + "action and two of action, owners, due: rename the headings, or map them to fields in a profile "
+                + "(--profile)")
+    }
+
+    @Test func onlyAnotherTableIsNamedAsTheNearest() throws {
+        // The "plan on a page" of a strategy: refs and leads, but no action and no due date.
+        let header = "Ref\tWorkstream\tLead group\tLeads\tSystem change\tDesired outcome\tKey risk/s\n"
+        let row = "P1\tInclusion\tSENDIG\tHead of SEND\tMore\tBetter\tCapacity\n"
+        let message = try error("overview.tsv", header + row)
+        #expect(message.hasPrefix("overview.tsv:1: error: no action table: the row nearest to a header is line 1"))
+        #expect(message.contains("whose headings give 'Ref' → ref, 'Workstream' → section, 'Lead group' → owners"))
+        #expect(message.contains("it has no action or due column; 'Leads' (owners is read from the column 'Lead "
+                                 + "group'), 'System change', 'Desired outcome', 'Key risk/s' name no field."))
+    }
+
+    @Test func textWithoutColumnsSaysSo() throws {
+        // As a PDF's text comes out: a header broken over lines, one cell a line.
+        let pdf = "SEND Improvement Plan\n\nRef Target\nActivity to achieve the\ntarget\nOwner\nTimescale\n"
+            + "1:1a Develop a\n"
+        let message = try error("plan.txt.tsv", pdf)
+        #expect(message.hasPrefix("plan.txt.tsv:3: error: no action table: the row nearest to a header is line 3"
+                                  + " ('Ref Target'), whose headings give 'Ref Target' → ref"))
+        #expect(message.hasSuffix("That row is a single cell, as is every row of this file (blank rows aside): the "
+                                  + "file has hardly any columns (text taken from a PDF keeps no table); export the "
+                                  + "tables as CSV or TSV"))
+        let none = try error("none.tsv", "Introduction\nWe will work with families.\n")
+        #expect(none.hasSuffix("Every row of this file is a single cell, so it has no columns (text taken from a PDF"
+                               + " keeps no table); export the tables as CSV or TSV"))
+    }
+
+    @Test func aWideHeaderWithTheCoreColumnsIsReadAndItsOtherHeadingsNamed() throws {
+        // Three of six headings name fields: below the usual share, but ref, action and due make it an action table.
+        let tsv = "Ref\tAction\tOwenr\tTimescale\tBoard sign-off\tNotes\n1.1\tPublish\tAB\tSep-24\t\t\n"
+        let plan = try loader.load(path: try temporaryFile("wide.tsv", tsv))
+        #expect(plan.records.count == 1)
+        #expect(plan.tally.unmappedColumns == ["Owenr", "Board sign-off", "Notes"])
+        #expect(plan.tally.headingHints == ["Owenr": "did you mean 'owner', read as owners?"])
+        // A second column for a field already read is named with the column that has it.
+        let twiceTSV = "Ref\tAction\tLead\tLeads\tDue\n1.1\tDo\tA\tB\tSep-24\n"
+        let twice = try loader.load(path: try temporaryFile("twice.tsv", twiceTSV))
+        #expect(twice.tally.headingHints == ["Leads": "owners is read from the column 'Lead'"])
+    }
+
+    @Test func aDocumentWithTablesAmongItsTextIsReadAsATable() throws {
+        // No extension that says what it is, and a title line first: the tab-separated lines decide.
+        let doc = "Written Statement of Action\n\nRef\tAction\tOwner\tDue\n"
+            + "1.1\tPublish\tAB\tSep-24\n1.2\tReview\tCD\tDec-24\n"
+        let plan = try loader.load(path: try temporaryFile("wsoa.txt", doc))
+        #expect(plan.records.count == 2)
+        #expect(plan.name == "Written Statement of Action")
+        let prose = try error("notes.txt", "Our plan\nWe will do this: and that: and more: always.\n")
+        #expect(prose.hasSuffix("(read as YAML, as neither the file's name nor its first bytes say what it is; for a"
+                                + " table give --input-format tsv or csv)"))
+    }
+
+    @Test func explainRowOfAWorkbookNamesTheSheetRow() throws {
+        var explaining = loader
+        explaining.explainRow = 3
+        let plan = try explaining.load(path: try Fixtures.path("oldham-priority-action-plan.xlsx"))
+        #expect(plan.tally.explanation?.hasPrefix("row 3 of sheet 'Priority Action Plan', in the action table") == true)
+    }
+}

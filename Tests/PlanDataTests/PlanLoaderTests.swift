@@ -121,7 +121,7 @@ func value(_ record: Record, _ field: String) -> Value {
         ("truncated.yaml", Array("actions:\n  - ref: \"1.1\n".utf8), "end of stream"),
         ("scalar.yaml", Array("just text\n".utf8), "not a scalar"),
         ("quote.csv", Array("ref,owner\n1,\"open\n".utf8), "never closed"),
-        ("noheader.csv", Array("a,b\n1,2\n".utf8), "no header row"),
+        ("noheader.csv", Array("a,b\n1,2\n".utf8), "no action table: no row has headings that name fields"),
         ("latin1.csv", Array("Ref,Owner,Due\n1.1,".utf8) + [0xE9] + Array("lise,Sep-23\n".utf8), ":2: error: invalid UTF-8 byte 0xE9"),
         ("badjson.json", Array("{\"actions\": [}".utf8), "expected"),
         ("nolist.yaml", Array("plan: x\n".utf8), "no 'actions:' list"),
