@@ -46,7 +46,8 @@ public final class Finding: Sendable {
     private let said: Said
     /// A batch row's context: held by `context`, and reached through `rows` without counting a
     /// reference (writers of reports of millions of findings read it for each, on every core
-    /// at once, and counting one reference shared between cores cost more than the read).
+    /// at once, and counting one reference shared between cores cost more than the read; see
+    /// docs/performance.md for the measurement).
     private let context: RowContext?
     private let rows: Unmanaged<RowContext>?
 

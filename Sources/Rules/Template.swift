@@ -133,10 +133,7 @@ public struct Template: Sendable {
             let holes = holes
             Template.render(UnsafeBufferPointer(text), UnsafeBufferPointer(pieces), activation, into: &out, variable: variable) {
                 (i: Int) throws(EvalError) -> Value in
-                let result = holes[i]._withUnsafeGuaranteedRef { program -> Result<Value, EvalError> in
-                    do throws(EvalError) { return .success(try program.evaluate(activation)) } catch { return .failure(error) }
-                }
-                return try result.get()
+                try holes[i].takeUnretainedValue().evaluate(activation)
             }
         }
     }
