@@ -130,9 +130,10 @@ public struct FieldReader: Sendable {
             return .double(v)
         case .bool:
             switch t.lowercased() {
-            case "true", "yes", "y": return .bool(true)
-            case "false", "no", "n": return .bool(false)
-            default: throw Invalid(message: "'\(t)' is not true/false or yes/no")
+            // 1 and 0 are how statutory returns (SEN2's flags) and their exports write them.
+            case "true", "yes", "y", "1": return .bool(true)
+            case "false", "no", "n", "0": return .bool(false)
+            default: throw Invalid(message: "'\(t)' is not true/false, yes/no or 1/0")
             }
         case .date:
             // An unreadable date is null here; the text stays in `<field>_text` for rules to see.

@@ -75,6 +75,68 @@ import Testing
         #expect(r.stderr.contains(":3:5: error: measure 'late' is missing 'cohort'"), "\(r.stderr)")
     }
 
+    /// Runs scripts/gen-sen2.py with `arguments`, writing to `file`.
+    static func generate(_ arguments: [String], to file: URL) throws {
+        let generator = "scripts/gen-sen2.py"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", generator] + arguments
+        p.currentDirectoryURL = CLI.root
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: file)
+        defer { try? handle.close() }
+        p.standardOutput = handle
+        try p.run()
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0, "python3 \(generator) exited \(p.terminationStatus)")
+    }
+
+    /// The generator's return and the same requests as a flat CSV export give the same statutory
+    /// findings: the XML reader and the table reader agree on every case (only the XML can carry
+    /// item problems, and only the XML's header gives the year the measures need).
+    @Test func aGeneratedReturnAndItsCSVExportAgree() throws {
+        let dir = try CLI.temporaryDirectory()
+        let xml = dir.appendingPathComponent("sen2.xml"), csv = dir.appendingPathComponent("sen2.csv")
+        try Self.generate(["--count", "400", "--seed", "3"], to: xml)
+        try Self.generate(["--count", "400", "--seed", "3", "--format", "csv"], to: csv)
+        func counts(_ file: URL) throws -> [String: Int] {
+            let r = try CLI.run(["check", file.path, "--rules", Self.rules, "--as-of", "2025-01-16",
+                                 "--format", "summary", "--fail-on", "never"])
+            #expect(r.code == 0, "\(r.stderr)")
+            return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Int] ?? [:]
+        }
+        let fromXML = try counts(xml), fromCSV = try counts(csv)
+        #expect(fromXML == fromCSV)
+        #expect(fromXML.values.reduce(0, +) > 100, "the generated return exercises the rules: \(fromXML)")
+        for rule in ["request-decision-late", "plan-issued-late", "plan-overdue", "review-decision-late",
+                     "annual-review-overdue", "phase-transfer-late"] {
+            #expect(fromXML[rule, default: 0] > 0, "\(rule) never fires on the generated return")
+        }
+    }
+
+    /// Malformed items are findings with their place, one per child that has one, and the tally
+    /// still accounts for every element.
+    @Test func malformedItemsOfAGeneratedReturnAreEachFound() throws {
+        let dir = try CLI.temporaryDirectory()
+        let xml = dir.appendingPathComponent("sen2.xml")
+        try Self.generate(["--count", "300", "--seed", "5", "--malformed", "10"], to: xml)
+        let text = try String(contentsOf: xml, encoding: .utf8)
+        let dates = text.components(separatedBy: "<ReceivedDate>").dropFirst().filter { $0.dropFirst(2).hasPrefix("/") }
+        let codes = text.components(separatedBy: "<RequestOutcome>").dropFirst()
+            .filter { $0.hasPrefix("X") || $0.hasPrefix("Q") }
+        let elements = text.components(separatedBy: "<CaseOfficer>").count - 1
+        #expect(dates.count > 0 && codes.count > 0 && elements > 0)
+        let r = try CLI.run(["plan", "show", xml.path, "--rules", Self.rules, "--format", "json"])
+        #expect(r.code == 0, "\(r.stderr)")
+        let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let tally = doc?["tally"] as? [String: Any]
+        let problems = tally?["item_problems"] as? [[String: Any]] ?? []
+        #expect(problems.count == dates.count + codes.count + elements)
+        let counted = (tally?["elements"] as? [String: Int] ?? [:]).values.reduce(0, +)
+        #expect(counted == text.components(separatedBy: "<").count - 1 - text.components(separatedBy: "</").count + 1
+                - 1)   // every start tag but the XML declaration
+    }
+
     @Test(arguments: [
         ("other-collection.xml",
          "<Message><Header><CollectionDetails><Collection>SC</Collection></CollectionDetails></Header></Message>",
