@@ -54,21 +54,28 @@ public enum TerminalText {
 
 /// Text for Markdown that is pasted into board papers and rendered, often as HTML: markup is
 /// escaped as entities (`<script>` shows as text, never runs), square brackets so that plan text
-/// cannot make a link or load an image, control characters are shown as escapes, a pipe cannot
-/// end a table cell and a line break is `<br>`, so one value stays in its cell or heading.
+/// cannot make a link or load an image, emphasis and code marks (`*`, `_`, `` ` ``, `~`) so that
+/// "At *risk*" reads as the plan wrote it, a backslash before punctuation so that it cannot undo
+/// an escape, control characters are shown as escapes, a pipe cannot end a table cell and a line
+/// break is `<br>`, so one value stays in its cell or heading.
 public enum MarkdownText {
     public static func cell(_ s: String) -> String {
         let shown = TerminalText.visible(s)
         // Most cells have none of these: skip the replacements, which cost more than the rest of a row.
         guard shown.utf8.contains(where: { b in
             switch b {
-            case 0x26, 0x3C, 0x3E, 0x5B, 0x5D, 0x7C, 0x0A: return true
+            case 0x26, 0x3C, 0x3E, 0x5B, 0x5D, 0x7C, 0x0A, 0x2A, 0x5F, 0x60, 0x7E, 0x5C: return true
             default: return false
             }
         }) else { return shown }
         var out = ""
-        for c in shown.unicodeScalars {
+        let scalars = Array(shown.unicodeScalars)
+        for (i, c) in scalars.enumerated() {
             switch c {
+            // A backslash escapes only punctuation in Markdown: before anything else (the `\x1B` of a
+            // control character shown as an escape) it is already literal.
+            case "\\" where i + 1 < scalars.count && asciiPunctuation.contains(scalars[i + 1]): out += "\\\\"
+            case "*", "_", "`", "~": out += "\\" + String(c)
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
@@ -81,4 +88,7 @@ public enum MarkdownText {
         }
         return out
     }
+
+    /// What a backslash escapes in CommonMark.
+    static let asciiPunctuation = Set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".unicodeScalars)
 }

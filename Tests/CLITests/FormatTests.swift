@@ -124,6 +124,25 @@ import FoundationXML
         #expect(r.stdout.contains(#"@top-left{content:"Plan \3c /style\3e \3c script\3e alert(1)\3c /script\3e  \22 quoted\22  \5c  end""#))
     }
 
+    /// Markdown shows plan text as the plan wrote it: emphasis, code and strike marks are escaped,
+    /// and a backslash before punctuation too, so that it cannot undo the escape after it. (Checked
+    /// by hand with a CommonMark renderer: each cell renders to exactly the plan's text.)
+    @Test func markdownShowsPlanTextAsWritten() throws {
+        let dir = try CLI.temporaryDirectory()
+        let plan = dir.appendingPathComponent("p.yaml").path
+        try #"""
+        plan: 'P *x* _y_'
+        actions:
+          - {ref: "1.1", action: "a", owners: ['Ann\*B', 'C`code`'], due: 2024-01-01, status: 'At *risk* \[l](j:x) ~~s~~'}
+        """#.write(toFile: plan, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["check", plan, "--rules", "rules/send-plan.yaml", "--as-of", "2024-07-01", "--format",
+                             "markdown", "--fail-on", "never"])
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix(#"# Escalations: P \*x\* \_y\_"#), "\(r.stdout)")
+        #expect(r.stdout.contains(#""At \*risk\* \\\[l\](j:x) \~\~s\~\~""#), "\(r.stdout)")
+        #expect(r.stdout.contains(#"| Ann\\\*B, C\`code\` |"#), "\(r.stdout)")
+    }
+
     @Test func jsonReportsAreValidAgainstTheirSchema() throws {
         let dir = try CLI.temporaryDirectory()
         let plain = dir.appendingPathComponent("plain.json").path, rich = dir.appendingPathComponent("rich.json").path
