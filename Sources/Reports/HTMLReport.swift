@@ -334,18 +334,23 @@ public enum HTMLReport {
                 headers.append("Rated at risk or vulnerable")
                 widths.append(14)
             }
-            headers.append("Oldest overdue")
-            widths.append(100 - widths.reduce(0, +))
+            let anyOverdue = !facts.overdue.isEmpty
+            if anyOverdue { headers.append("Oldest overdue") }
+            widths[0] += 100 - widths.reduce(0, +) - (anyOverdue ? 26 : 0)
+            if anyOverdue { widths.append(26) }
             let rows = facts.owners.map { o -> [String] in
                 var row = [rowHeader(o.owner, placeholder: BoardFacts.noNamedOwner), "\(o.open)", "\(o.overdue)"]
                 if unrecorded { row.append("\(o.unrecorded)") }
                 if anyRated { row.append("\(o.atRisk)") }
-                row.append(o.oldest.map { "\(esc($0.ref)), \(BoardText.count($0.days, "day"))" } ?? "")
+                if anyOverdue {
+                    row.append(o.oldest.map { "\(esc($0.ref)), \(BoardText.count($0.days, "day"))" } ?? "")
+                }
                 return row
             }
             h += table(
                 caption: "Open actions per owner, most overdue first (an action with two owners counts for each)",
-                headers: headers, widths: widths, rows: rows, numeric: Set(1..<headers.count - 1))
+                headers: headers, widths: widths, rows: rows,
+                numeric: Set(1..<headers.count - (anyOverdue ? 1 : 0)))
         }
         if facts.sections.count > 1 {
             h += "<h3>Progress by section</h3>\n"

@@ -123,6 +123,39 @@ import Testing
             "PDF is not deterministic")
     }
 
+    /// The other real plans, which rate nothing and have findings about the plan as a whole and
+    /// placeholder owners: the summary is on the first screen, nothing is wider than the page on
+    /// screen or at A4 width, the text meets AA contrast and the register lists every finding once.
+    @Test(
+        .enabled(if: browser != nil || inCI, "headless Chromium is not installed (apt-get install chromium)"),
+        arguments: [("tameside-wsoa-2022", "2024-07-01"), ("tameside-send-improvement-plan-2025", "2025-12-01")])
+    func otherPlansInChromium(plan: String, asOf: String) throws {
+        let browser = try #require(Self.browser, "CI must install chromium (.ci/run does)")
+        let dir = try CLI.temporaryDirectory()
+        let html = dir.appendingPathComponent("board.html").path
+        let json = dir.appendingPathComponent("findings.json").path
+        let r = try CLI.run([
+            "check", try Fixture.plan(plan + ".tsv"), "--rules", "rules/send-plan.yaml", "--as-of", asOf,
+            "--format", "html:\(html)", "--format", "json:\(json)", "--fail-on", "never",
+        ])
+        #expect(r.code == 0, "\(r.stderr)")
+        try FileManager.default.createDirectory(at: Self.shots, withIntermediateDirectories: true)
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        let screen = try probe(page, width: 1280, height: 800, print: false, browser: browser, in: dir, name: plan)
+        #expect(screen.summaryBottom > 0 && screen.summaryBottom <= 800, "summary ends at \(screen.summaryBottom) px")
+        #expect(screen.overflowing.isEmpty, "wider than 1280 px: \(screen.overflowing)")
+        #expect(screen.lowContrast.isEmpty, "text below WCAG AA contrast (4.5:1): \(screen.lowContrast)")
+        let printed = try probe(
+            page, width: Self.printWidth, height: 1100, print: true, browser: browser, in: dir, name: plan)
+        #expect(printed.overflowing.isEmpty, "wider than A4 (\(Self.printWidth) px): \(printed.overflowing)")
+        let report =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
+        let expected = (report["findings"] as! [[String: Any]]).map { $0["fingerprint"] as! String }
+        #expect(!expected.isEmpty)
+        #expect(printed.register.sorted() == expected.sorted(), "register and findings differ")
+        try shoot(page, width: 1280, height: 800, to: "\(plan)-first-screen.png", browser: browser, in: dir)
+    }
+
     /// Without a browser, `--format pdf` fails at once with a message naming the package (exit 5);
     /// without a file name it is a usage error.
     @Test func pdfWithoutBrowserOrPath() throws {
@@ -161,7 +194,9 @@ import Testing
 
     /// Loads a copy of the page with a measuring script (the pack itself forbids scripts) and
     /// reads what it found from the dumped DOM. `print` applies the print styles on screen.
-    func probe(_ page: String, width: Int, height: Int, print: Bool, browser: String, in dir: URL) throws -> Probe {
+    func probe(
+        _ page: String, width: Int, height: Int, print: Bool, browser: String, in dir: URL, name: String = "oldham"
+    ) throws -> Probe {
         var copy = page.replacingOccurrences(
             of: #"<meta http-equiv="Content-Security-Policy""#, with: "<meta name=\"was-csp\"")
         if print { copy = copy.replacingOccurrences(of: "@media print{", with: "@media all{") }
@@ -226,7 +261,7 @@ import Testing
         let text = String(dom[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "&amp;", with: "&")
             .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
         let o = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
-        if print { try shoot(copy, width: width, height: 1100, to: "oldham-a4-width.png", browser: browser, in: dir) }
+        if print { try shoot(copy, width: width, height: 1100, to: "\(name)-a4-width.png", browser: browser, in: dir) }
         return Probe(
             summary: o["summary"] as! String, summaryBottom: (o["summaryBottom"] as! NSNumber).doubleValue,
             firstEscalation: o["firstEscalation"] as! String,

@@ -104,6 +104,7 @@ import FoundationXML
         #expect(html.contains("<caption>Escalated to the SEND Improvement Board: about the plan as a whole</caption>"))
         #expect(html.contains("<th scope=\"col\" class=\"num\">Past due, no rating or dated progress</th>"))
         #expect(!html.contains("Days overdue"), "no board table without an action at the board")
+        #expect(!html.contains("Oldest overdue"), "no column blank for every owner")
     }
 
     /// Plan text reaches the pack only escaped, in the page and in the running header's CSS string.
