@@ -245,22 +245,26 @@ struct SEN2Reader {
     private func slot(_ name: String) -> Int? { schema.slot(of: name) }
 
     private mutating func record(_ person: Frame, _ request: Frame) -> Record {
-        var values = loader.reader.emptyValues
+        // The nested functions below capture these locals, never `self`: capturing the reader
+        // copied it (tally and all) for every record.
+        let schema = loader.schema, fieldReader = loader.reader, path = path
+        var values = fieldReader.emptyValues
         let source = SourceLocation(file: path, line: request.line, column: request.column)
         var record = Record(values: values, source: source)
         var problems = person.problems + request.problems
+        var found: [PlanTally.Row] = [], undeclaredHere: [String] = []
         func note(_ message: String, _ line: Int, _ column: Int, _ where_: String) {
             let row = PlanTally.Row(location: "\(path):\(line):\(column)", text: message, reason: where_)
-            plan.tally.itemProblems.append(row)
+            found.append(row)
             problems.append(row)
         }
         func fill(_ items: [(name: String, item: Item)], header: Bool = false) {
             for (name, item) in items where !item.text.isEmpty {
-                guard let s = slot(name) else {
+                guard let s = schema.slot(of: name) else {
                     // The header's undeclared items are the tally's, not every record's.
                     if header { continue }
                     record.extras.append((name, item.text))
-                    if !undeclared.contains(name) { undeclared.append(name) }
+                    if !undeclaredHere.contains(name) { undeclaredHere.append(name) }
                     continue
                 }
                 let field = schema.fields[s]
@@ -269,7 +273,7 @@ struct SEN2Reader {
                     continue
                 }
                 do {
-                    try loader.reader.assign(item.text, to: s, in: &values)
+                    try fieldReader.assign(item.text, to: s, in: &values)
                 } catch {
                     note("<\(name)> '\(item.text)' cannot be read as \(field.type) (the type '\(schema.name)' "
                          + "declares): " + error.message, item.line, item.column, name)
@@ -282,7 +286,7 @@ struct SEN2Reader {
                 note("a second <\(extra.name)> in one <\(parent)>; only the first is checked",
                      extra.line, extra.column, parent)
             }
-            if let first = frames.first { problems += ([first] + descendants(first)).flatMap(\.problems) }
+            if let first = frames.first { problems += ([first] + Self.descendants(first)).flatMap(\.problems) }
             return frames.first
         }
         fill(header, header: true)
@@ -311,7 +315,7 @@ struct SEN2Reader {
             if let s = slot(name) { values[s] = .list(maps) } else {
                 let text = frames.map { f in f.items.map { "\($0.name)=\($0.item.text)" }.joined(separator: " ") }
                 record.extras.append((name, text.joined(separator: "; ")))
-                if !undeclared.contains(name) { undeclared.append(name) }
+                if !undeclaredHere.contains(name) { undeclaredHere.append(name) }
             }
         }
         if let s = slot("SENtype"), let needs = lists["SENneed"] {
@@ -339,10 +343,12 @@ struct SEN2Reader {
             })
         }
         record.values = values
+        plan.tally.itemProblems += found
+        for name in undeclaredHere where !undeclared.contains(name) { undeclared.append(name) }
         return record
     }
 
-    private func descendants(_ frame: Frame) -> [Frame] {
+    private static func descendants(_ frame: Frame) -> [Frame] {
         frame.children.flatMap { [$0] + descendants($0) }
     }
 }

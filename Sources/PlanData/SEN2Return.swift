@@ -28,13 +28,30 @@ enum SEN2Return {
         var name: String
         var items: [(name: String, kind: Kind)]
         var children: [String]
+        /// Items and child modules by name, as written and lower-cased: every element of a national
+        /// return is looked up here (a comparison ignoring case, made per element, cost most of a read).
+        private var itemIndex: [String: Int] = [:], childIndex: [String: Int] = [:]
+
+        init(name: String, items: [(name: String, kind: Kind)], children: [String]) {
+            self.name = name
+            self.items = items
+            self.children = children
+            for (i, item) in items.enumerated() {
+                itemIndex[item.name] = i
+                itemIndex[item.name.lowercased()] = i
+            }
+            for (i, child) in children.enumerated() {
+                childIndex[child] = i
+                childIndex[child.lowercased()] = i
+            }
+        }
 
         func item(_ name: String) -> (name: String, kind: Kind)? {
-            items.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+            (itemIndex[name] ?? itemIndex[name.lowercased()]).map { items[$0] }
         }
 
         func child(_ name: String) -> String? {
-            children.first { $0.caseInsensitiveCompare(name) == .orderedSame }
+            (childIndex[name] ?? childIndex[name.lowercased()]).map { children[$0] }
         }
     }
 
